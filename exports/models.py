@@ -1,0 +1,181 @@
+"""Exports: SP-404MK2-ready files written as a ZIP or into a folder."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from library.models.preferences import ExportFormat, ExportOrganisation
+
+EXPORT_SAMPLE_RATES = (44100, 48000)
+EXPORT_BIT_DEPTHS = (16, 24)
+
+
+class ExportQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+
+class ExportSource(models.TextChoices):
+    KIT = "kit", "Kit"
+    SELECTION = "selection", "Selection"
+    FILTER = "filter", "Filter result"
+
+
+class ExportDestination(models.TextChoices):
+    ZIP = "zip", "ZIP download"
+    FOLDER = "folder", "Folder on the server"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    RUNNING = "running", "Exporting"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Export(models.Model):
+    """One export job: which samples, in what form, to where, and how far it got."""
+
+    Source = ExportSource
+
+    Destination = ExportDestination
+
+    Status = ExportStatus
+
+    SAMPLE_RATES = EXPORT_SAMPLE_RATES
+    BIT_DEPTHS = EXPORT_BIT_DEPTHS
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports"
+    )
+    name = models.CharField(max_length=100)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    kit = models.ForeignKey(
+        "kits.Kit", on_delete=models.SET_NULL, null=True, blank=True, related_name="exports"
+    )
+    banks = models.CharField(
+        max_length=10, blank=True, help_text="Kit banks, e.g. ABC; all if empty."
+    )
+    format = models.CharField(max_length=4, choices=ExportFormat.choices, default=ExportFormat.WAV)
+    sample_rate = models.PositiveIntegerField(default=48000)
+    bit_depth = models.PositiveSmallIntegerField(default=16)
+    mono = models.BooleanField(default=False, help_text="Sum stereo to mono.")
+    organisation = models.CharField(
+        max_length=5, choices=ExportOrganisation.choices, default=ExportOrganisation.FLAT
+    )
+    destination = models.CharField(
+        max_length=6, choices=Destination.choices, default=Destination.ZIP
+    )
+    output_path = models.CharField(max_length=1024, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total_files = models.PositiveIntegerField(default=0)
+    processed_files = models.PositiveIntegerField(default=0)
+    file_count = models.PositiveIntegerField(default=0, help_text="Files written and verified.")
+    total_size = models.PositiveBigIntegerField(default=0, help_text="Bytes.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="When the ZIP is removed.")
+
+    objects = ExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=ExportSource.values), name="export_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(format__in=ExportFormat.values), name="export_format_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(sample_rate__in=EXPORT_SAMPLE_RATES), name="export_sample_rate_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(bit_depth__in=EXPORT_BIT_DEPTHS), name="export_bit_depth_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(organisation__in=ExportOrganisation.values),
+                name="export_organisation_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(destination__in=ExportDestination.values),
+                name="export_destination_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ExportStatus.values), name="export_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(destination="folder") | ~Q(output_path=""),
+                name="export_folder_has_path",
+            ),
+            models.CheckConstraint(
+                condition=Q(processed_files__lte=models.F("total_files")),
+                name="export_processed_within_total",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="export_owner_created"),
+            models.Index(fields=["status"], name="export_status"),
+            models.Index(fields=["expires_at"], name="export_expires"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_files:
+            return 0
+        return round(100 * self.processed_files / self.total_files)
+
+
+class ExportItemStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    DONE = "done", "Written and verified"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class ExportItem(models.Model):
+    """One sample of an export and the file it became."""
+
+    Status = ExportItemStatus
+
+    export = models.ForeignKey(Export, on_delete=models.CASCADE, related_name="items")
+    # The history keeps its rows after a sample is purged from the library.
+    sample = models.ForeignKey(
+        "library.Sample",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="export_items",
+    )
+    bank = models.CharField(max_length=1, blank=True)
+    pad_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    output_name = models.CharField(max_length=512, blank=True, help_text="Path inside the export.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ExportItemStatus.values), name="export_item_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(error=""), name="export_item_failure_explained"
+            ),
+            models.UniqueConstraint(
+                fields=["export", "output_name"],
+                condition=~Q(output_name=""),
+                name="export_item_unique_name",
+            ),
+        ]
+        indexes = [models.Index(fields=["export", "status"], name="export_item_export_status")]
+
+    def __str__(self):
+        return self.output_name or f"item {self.pk}"

@@ -1,0 +1,332 @@
+"""Samples, their measured features and their tags."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from library.vocabulary import AUDIO_FORMATS, CATEGORY_LABELS, PITCH_CLASSES, SCALES
+
+KEY_CHOICES = [(pitch, pitch) for pitch in PITCH_CLASSES]
+SCALE_CHOICES = [(scale, scale.capitalize()) for scale in SCALES]
+CATEGORY_CHOICES = list(CATEGORY_LABELS.items())
+FORMAT_CHOICES = [(fmt, fmt.upper()) for fmt in AUDIO_FORMATS]
+
+MIN_TEMPO_BPM = 20
+MAX_TEMPO_BPM = 400
+
+
+def in_choices_or_blank(field: str, choices) -> Q:
+    """A check that a text column holds one of its choices or nothing."""
+    return Q(**{f"{field}__in": [value for value, _label in choices]}) | Q(**{field: ""})
+
+
+def null_or_between(field: str, low, high) -> Q:
+    """A check that a number column is empty or within [low, high]."""
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": low, f"{field}__lte": high})
+
+
+class SampleQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+    def alive(self):
+        """Samples not in the trash."""
+        return self.filter(deleted_at__isnull=True)
+
+    def trashed(self):
+        return self.filter(deleted_at__isnull=False)
+
+    def ready(self):
+        return self.filter(status=Sample.Status.READY)
+
+
+class SampleStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for analysis"
+    ANALYZING = "analyzing", "Analysing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Analysis failed"
+
+
+class SampleKind(models.TextChoices):
+    LOOP = "loop", "Loop"
+    ONE_SHOT = "one-shot", "One-shot"
+
+
+class Sample(models.Model):
+    """One audio file in a user's library."""
+
+    Status = SampleStatus
+
+    Kind = SampleKind
+
+    # Fields whose value the user may correct by hand, each with the flag that
+    # marks the value as the user's so that re-analysis leaves it alone.
+    USER_FIELDS = {
+        "tempo_bpm": "tempo_set_by_user",
+        "key": "key_set_by_user",
+        "scale": "key_set_by_user",
+        "category": "category_set_by_user",
+        "kind": "kind_set_by_user",
+        "genre": "genre_set_by_user",
+    }
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="samples"
+    )
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+
+    file = models.FileField(max_length=255, help_text="Content-addressed path in the data dir.")
+    original_filename = models.CharField(max_length=255)
+    source_path = models.CharField(
+        max_length=1024, blank=True, help_text="Folder the file came from, e.g. Drums/Kicks."
+    )
+    sha256 = models.CharField(max_length=64)
+    file_size = models.PositiveBigIntegerField()
+    format = models.CharField(max_length=8, choices=FORMAT_CHOICES)
+    duration = models.FloatField(help_text="Seconds.")
+    sample_rate = models.PositiveIntegerField()
+    channels = models.PositiveSmallIntegerField()
+    bit_depth = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    genre = models.CharField(max_length=64, blank=True)
+    tempo_bpm = models.FloatField(null=True, blank=True)
+    key = models.CharField(max_length=2, choices=KEY_CHOICES, blank=True)
+    scale = models.CharField(max_length=5, choices=SCALE_CHOICES, blank=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices, blank=True)
+    category = models.CharField(max_length=16, choices=CATEGORY_CHOICES, blank=True)
+    category_confidence = models.FloatField(null=True, blank=True)
+
+    tempo_set_by_user = models.BooleanField(default=False)
+    key_set_by_user = models.BooleanField(default=False)
+    category_set_by_user = models.BooleanField(default=False)
+    kind_set_by_user = models.BooleanField(default=False)
+    genre_set_by_user = models.BooleanField(default=False)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    analyzed_at = models.DateTimeField(null=True, blank=True)
+
+    is_favorite = models.BooleanField(default=False)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, help_text="In the trash since.")
+
+    tags = models.ManyToManyField("Tag", through="SampleTag", related_name="samples", blank=True)
+
+    objects = SampleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "sha256"], name="sample_unique_content"),
+            models.CheckConstraint(
+                condition=Q(status__in=SampleStatus.values),
+                name="sample_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices_or_blank("kind", SampleKind.choices), name="sample_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=in_choices_or_blank("category", CATEGORY_CHOICES),
+                name="sample_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices_or_blank("format", FORMAT_CHOICES),
+                name="sample_format_valid",
+            ),
+            models.CheckConstraint(
+                condition=(Q(key="", scale="") | (Q(key__in=PITCH_CLASSES) & Q(scale__in=SCALES))),
+                name="sample_key_and_scale_together",
+            ),
+            models.CheckConstraint(
+                condition=null_or_between("tempo_bpm", MIN_TEMPO_BPM, MAX_TEMPO_BPM),
+                name="sample_tempo_range",
+            ),
+            models.CheckConstraint(
+                condition=null_or_between("rating", 1, 5), name="sample_rating_range"
+            ),
+            models.CheckConstraint(
+                condition=null_or_between("category_confidence", 0, 1),
+                name="sample_category_confidence_range",
+            ),
+            models.CheckConstraint(condition=Q(duration__gte=0), name="sample_duration_positive"),
+            models.CheckConstraint(condition=Q(sample_rate__gt=0), name="sample_rate_positive"),
+            models.CheckConstraint(condition=Q(channels__gt=0), name="sample_channels_positive"),
+            models.CheckConstraint(condition=~Q(sha256=""), name="sample_sha256_present"),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="sample_owner_created"),
+            models.Index(fields=["genre", "tempo_bpm"], name="sample_genre_tempo"),
+            models.Index(fields=["owner", "tempo_bpm"], name="sample_owner_tempo"),
+            models.Index(fields=["owner", "key", "scale"], name="sample_owner_key"),
+            models.Index(fields=["owner", "category"], name="sample_owner_category"),
+            models.Index(fields=["owner", "kind"], name="sample_owner_kind"),
+            models.Index(fields=["owner", "status"], name="sample_owner_status"),
+            models.Index(fields=["owner", "name"], name="sample_owner_name"),
+            models.Index(fields=["owner", "duration"], name="sample_owner_duration"),
+            models.Index(fields=["owner", "deleted_at"], name="sample_owner_deleted"),
+            models.Index(fields=["sha256"], name="sample_sha256"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def in_trash(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def key_label(self) -> str:
+        """ "F# minor", or "" when no key is known."""
+        return f"{self.key} {self.scale}" if self.key else ""
+
+    def set_by_user(self, **values) -> list[str]:
+        """Apply hand-made corrections and mark them as the user's; returns changed fields."""
+        changed = []
+        for field, value in values.items():
+            flag = self.USER_FIELDS[field]
+            setattr(self, field, value)
+            setattr(self, flag, True)
+            changed += [field, flag]
+        return list(dict.fromkeys(changed))
+
+    def move_to_trash(self) -> None:
+        self.deleted_at = timezone.now()
+        self.save(update_fields=["deleted_at", "updated_at"])
+
+    def restore(self) -> None:
+        self.deleted_at = None
+        self.save(update_fields=["deleted_at", "updated_at"])
+
+
+class AudioFeatures(models.Model):
+    """What the analysis measured for one sample."""
+
+    sample = models.OneToOneField(
+        Sample, on_delete=models.CASCADE, primary_key=True, related_name="features"
+    )
+    tempo_bpm = models.FloatField(null=True, blank=True)
+    tempo_confidence = models.FloatField(null=True, blank=True)
+    onset_rate = models.FloatField(help_text="Onsets per second.")
+    key = models.CharField(max_length=2, choices=KEY_CHOICES, blank=True)
+    scale = models.CharField(max_length=5, choices=SCALE_CHOICES, blank=True)
+    key_confidence = models.FloatField(null=True, blank=True)
+    kind = models.CharField(max_length=8, choices=Sample.Kind.choices)
+    kind_confidence = models.FloatField()
+    category = models.CharField(max_length=16, choices=CATEGORY_CHOICES)
+    category_confidence = models.FloatField()
+
+    spectral_centroid = models.FloatField(help_text="Hz")
+    spectral_rolloff = models.FloatField(help_text="Hz")
+    spectral_bandwidth = models.FloatField(help_text="Hz")
+    spectral_flatness = models.FloatField()
+    zero_crossing_rate = models.FloatField()
+    rms = models.FloatField(help_text="Linear, full scale = 1.")
+    peak = models.FloatField(help_text="Linear, full scale = 1.")
+    loudness_lufs = models.FloatField(null=True, blank=True)
+    harmonic_ratio = models.FloatField(help_text="Harmonic share of the energy, 0..1.")
+    mfcc = models.JSONField(default=list, help_text="13 MFCC means.")
+    feature_vector = models.BinaryField(help_text="float32 vector for similarity search.")
+    waveform_peaks = models.JSONField(default=list, help_text="[min, max] pairs for drawing.")
+    analysis_version = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "audio features"
+        constraints = [
+            models.CheckConstraint(
+                condition=null_or_between("tempo_confidence", 0, 1),
+                name="features_tempo_confidence_range",
+            ),
+            models.CheckConstraint(
+                condition=null_or_between("key_confidence", 0, 1),
+                name="features_key_confidence_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind_confidence__gte=0, kind_confidence__lte=1),
+                name="features_kind_confidence_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(category_confidence__gte=0, category_confidence__lte=1),
+                name="features_category_confidence_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(harmonic_ratio__gte=0, harmonic_ratio__lte=1),
+                name="features_harmonic_ratio_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Features of {self.sample}"
+
+
+class TagCategory(models.TextChoices):
+    GENERAL = "general", "General"
+    GENRE = "genre", "Genre"
+    MOOD = "mood", "Mood"
+    INSTRUMENT = "instrument", "Instrument"
+    TEXTURE = "texture", "Texture"
+
+
+class Tag(models.Model):
+    """A label a user puts on samples; names are unique per user, ignoring case."""
+
+    Category = TagCategory
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tags"
+    )
+    name = models.CharField(max_length=64)
+    category = models.CharField(max_length=12, choices=Category.choices, default=Category.GENERAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("owner", Lower("name"), name="tag_unique_name_per_owner"),
+            models.CheckConstraint(condition=~Q(name=""), name="tag_name_present"),
+            models.CheckConstraint(
+                condition=Q(category__in=TagCategory.values),
+                name="tag_category_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "category"], name="tag_owner_category")]
+
+    def __str__(self):
+        return self.name
+
+
+class SampleTagSource(models.TextChoices):
+    USER = "user", "User"
+    VIBE = "vibe", "Vibe analysis"
+    IMPORT = "import", "Import"
+
+
+class SampleTag(models.Model):
+    """A tag on a sample, remembering who put it there."""
+
+    Source = SampleTagSource
+
+    sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="sample_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="sample_tags")
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.USER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sample", "tag"], name="sample_tag_unique"),
+            models.CheckConstraint(
+                condition=Q(source__in=SampleTagSource.values),
+                name="sample_tag_source_valid",
+            ),
+        ]
+        # (sample, tag) is covered by the unique constraint; tag lookups need their own.
+        indexes = [models.Index(fields=["tag", "sample"], name="sample_tag_by_tag")]
+
+    def __str__(self):
+        return f"{self.tag} on {self.sample}"

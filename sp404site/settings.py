@@ -1,0 +1,260 @@
+"""Settings for sp404site, driven by environment variables with safe defaults.
+
+Every variable is documented in README.md. A fresh checkout runs with none set:
+SQLite and the django-q2 ORM broker in the data directory, a generated secret key,
+and a host check that lets a phone on the LAN reach the app by the machine's address.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Read a yes/no variable; an unrecognised word is a configuration error."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}"
+    )
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    """Read a whole-number variable no smaller than `minimum`."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {value}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """Read a comma-separated list, ignoring blanks."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def read_or_create_secret_key(data_dir: Path) -> str:
+    """Keep one generated key in the data directory so sessions survive restarts."""
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    # Create with owner-only permissions; O_EXCL makes two processes starting at
+    # once agree on whichever key was written first.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+# Everything the app writes lives here: database, audio, exports, backups, caches.
+DATA_DIR = Path(os.environ.get("SP404_DATA_DIR") or BASE_DIR / "data").resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+# librosa compiles numba kernels on first use; a persistent cache makes a fresh
+# worker fast. It must be set before numba is imported anywhere.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(DATA_DIR / "numba-cache"))
+
+SECRET_KEY = os.environ.get("SP404_SECRET_KEY") or read_or_create_secret_key(DATA_DIR)
+DEBUG = env_bool("SP404_DEBUG", False)
+
+# The app is reached by whatever address the machine has on the LAN (which DHCP
+# may change), so the default accepts any host. Set a list to restrict it.
+ALLOWED_HOSTS = env_list("SP404_ALLOWED_HOSTS", ["*"])
+CSRF_TRUSTED_ORIGINS = env_list("SP404_CSRF_TRUSTED_ORIGINS", [])
+
+# Behind a TLS-terminating proxy, turn on the secure-cookie and HSTS settings.
+HTTPS = env_bool("SP404_HTTPS", False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
+X_FRAME_OPTIONS = "DENY"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "django_q",
+    "accounts",
+    "library",
+    "kits",
+    "exports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.FirstRunMiddleware",
+    # Every view needs a login unless it is marked with @login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "sp404site.urls"
+WSGI_APPLICATION = "sp404site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+SQLITE_PATH = DATA_DIR / "sp404site.sqlite3"
+DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": SQLITE_PATH,
+            "OPTIONS": {
+                # A web server and a worker write at once: take the write lock at
+                # BEGIN so a reader never has to upgrade (the cause of "database is
+                # locked"), and wait for it rather than fail.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA foreign_keys=ON;"
+                    "PRAGMA busy_timeout=20000;"
+                ),
+            },
+            "TEST": {"NAME": os.environ.get("SP404_TEST_SQLITE") or None},
+        }
+    }
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "library:index"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("SP404_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# Uploaded and imported audio; served only through views that check ownership.
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+EXPORT_ROOT = DATA_DIR / "exports"
+BACKUP_ROOT = DATA_DIR / "backups"
+
+UPLOAD_MAX_FILE_MB = env_int("SP404_UPLOAD_MAX_MB", 1024, minimum=1)
+UPLOAD_MAX_FILE_BYTES = UPLOAD_MAX_FILE_MB * 1024 * 1024
+# Large uploads stream to temporary files instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = None
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("SP404_UPLOAD_MAX_FILES", 1000, minimum=1)
+
+# Background work: django-q2. The ORM broker keeps a one-machine install free of
+# extra services; SP404_REDIS_URL moves the queue to Redis when scaling out.
+TASK_WORKERS = env_int("SP404_WORKERS", 2, minimum=1)
+TASK_TIMEOUT = env_int("SP404_TASK_TIMEOUT", 600, minimum=1)
+REDIS_URL = os.environ.get("SP404_REDIS_URL", "").strip()
+Q_CLUSTER = {
+    "name": "sp404site",
+    "workers": TASK_WORKERS,
+    "timeout": TASK_TIMEOUT,
+    # A task may not be handed out again before its first run has timed out.
+    "retry": TASK_TIMEOUT + env_int("SP404_TASK_RETRY_MARGIN", 60, minimum=1),
+    "max_attempts": env_int("SP404_TASK_MAX_ATTEMPTS", 3, minimum=1),
+    # Recycle workers so memory held by audio libraries is returned.
+    "recycle": env_int("SP404_WORKER_RECYCLE", 200, minimum=1),
+    "queue_limit": TASK_WORKERS * 4,
+    "save_limit": 1000,
+    "ack_failures": True,
+    "catch_up": False,
+    "poll": float(os.environ.get("SP404_QUEUE_POLL", "0.5")),
+    "sync": env_bool("SP404_TASKS_SYNC", False),
+    "label": "Background tasks",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SP404_LOG_LEVEL", "INFO")},
+    "loggers": {"django_q": {"level": "INFO"}},
+}

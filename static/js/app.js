@@ -1,0 +1,2 @@
+// Small behaviours on native browser APIs; the pages work without this file.
+"use strict";
