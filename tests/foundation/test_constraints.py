@@ -149,7 +149,7 @@ def test_batch_progress_cannot_pass_its_total(user):
         {"bit_depth": 32},
         {"format": "mp3"},
         {"destination": "folder", "output_path": ""},
-        {"organisation": "random"},
+        {"organisation": "tree"},
     ],
 )
 def test_export_rows_with_impossible_values_are_rejected(user, fields):
