@@ -1,11 +1,12 @@
 """Library pages: the sample list, a sample, imports."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_safe
 
-from library.models import Batch, Sample
+from library.models import Sample
 
 PAGE_SIZE = 50
 
@@ -20,7 +21,12 @@ def index(request):
         .prefetch_related("tags")
     )
     page = Paginator(samples, PAGE_SIZE).get_page(request.GET.get("page"))
-    return TemplateResponse(request, "library/index.html", {"page": page})
+    context = {
+        "page": page,
+        "samples": page.object_list,
+        "upload_limit_mb": settings.UPLOAD_MAX_FILE_MB,
+    }
+    return TemplateResponse(request, "library/index.html", context)
 
 
 @require_safe
@@ -32,13 +38,10 @@ def sample_detail(request, pk):
 
 
 @require_safe
-def batch_list(request):
-    batches = Batch.objects.owned_by(request.user)[:100]
-    return TemplateResponse(request, "library/batch_list.html", {"batches": batches})
-
-
-@require_safe
-def batch_detail(request, pk):
-    batch = get_object_or_404(Batch.objects.owned_by(request.user), pk=pk)
-    items = batch.items.select_related("sample")
-    return TemplateResponse(request, "library/batch_detail.html", {"batch": batch, "items": items})
+def sample_row(request, pk):
+    """One row of the sample list; rows still being analysed poll this."""
+    sample = get_object_or_404(
+        Sample.objects.owned_by(request.user).select_related("features").prefetch_related("tags"),
+        pk=pk,
+    )
+    return TemplateResponse(request, "library/index.html#sample-rows", {"samples": [sample]})

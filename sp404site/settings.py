@@ -143,6 +143,7 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            "builtins": ["template_partials.templatetags.partials"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -174,7 +175,9 @@ else:
                     "PRAGMA busy_timeout=20000;"
                 ),
             },
-            "TEST": {"NAME": os.environ.get("SP404_TEST_SQLITE") or None},
+            # Tests use a file too, so the live server's threads see WAL and
+            # the busy timeout exactly as a real install does.
+            "TEST": {"NAME": DATA_DIR / "test-sp404site.sqlite3"},
         }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -258,3 +261,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("SP404_LOG_LEVEL", "INFO")},
     "loggers": {"django_q": {"level": "INFO"}},
 }
+
+# Imports.
+URL_IMPORT_MAX_MB = env_int("SP404_URL_MAX_MB", 2048, minimum=1)
+URL_IMPORT_TIMEOUT = env_int("SP404_URL_TIMEOUT", 30, minimum=1)
+URL_IMPORT_MAX_REDIRECTS = env_int("SP404_URL_MAX_REDIRECTS", 5, minimum=0)
+ZIP_MAX_UNPACKED_MB = env_int("SP404_ZIP_MAX_MB", 8192, minimum=1)
+# Audio compresses to at best a few times smaller; far higher ratios mean a bomb.
+ZIP_MAX_RATIO = env_int("SP404_ZIP_MAX_RATIO", 100, minimum=2)
+MIN_FREE_DISK_MB = env_int("SP404_MIN_FREE_MB", 500, minimum=0)
+# Tempo range the analysis prefers when choosing between half and double time.
+TEMPO_MIN_BPM = env_int("SP404_TEMPO_MIN", 70, minimum=20)
+TEMPO_MAX_BPM = env_int("SP404_TEMPO_MAX", 180, minimum=40)

@@ -86,6 +86,18 @@ class Batch(models.Model):
     def is_finished(self) -> bool:
         return self.status in {self.Status.COMPLETED, self.Status.FAILED, self.Status.CANCELLED}
 
+    def restart(self) -> None:
+        """Forget the per-file results of an interrupted link import before running it again.
+
+        A link counts as one file until what it downloads is opened.
+        """
+        self.items.all().delete()
+        self.total_files = 1
+        self.processed_files = 0
+        self.imported_count = self.duplicate_count = 0
+        self.restored_count = self.failed_count = 0
+        self.save()
+
     @property
     def progress_percent(self) -> int:
         if not self.total_files:

@@ -195,6 +195,28 @@ class Sample(models.Model):
             changed += [field, flag]
         return list(dict.fromkeys(changed))
 
+    def apply_analysis(self, result) -> None:
+        """Store what the analysis measured; values the user set by hand stay as they are."""
+        AudioFeatures.objects.update_or_create(sample=self, defaults=features_from(result))
+        bpm = result.bpm if result.bpm and MIN_TEMPO_BPM <= result.bpm <= MAX_TEMPO_BPM else None
+        measured = {
+            "tempo_bpm": round(bpm, 2) if bpm else None,
+            "key": (result.key or "") if result.scale else "",
+            "scale": (result.scale or "") if result.key else "",
+            "category": result.category,
+            "kind": result.kind,
+        }
+        for field, value in measured.items():
+            if not getattr(self, self.USER_FIELDS[field]):
+                setattr(self, field, value)
+        if not self.category_set_by_user:
+            self.category_confidence = clamp_unit(result.category_confidence)
+        self.duration = result.duration
+        self.status = Sample.Status.READY
+        self.error = ""
+        self.analyzed_at = timezone.now()
+        self.save()
+
     def move_to_trash(self) -> None:
         self.deleted_at = timezone.now()
         self.save(update_fields=["deleted_at", "updated_at"])
@@ -202,6 +224,41 @@ class Sample(models.Model):
     def restore(self) -> None:
         self.deleted_at = None
         self.save(update_fields=["deleted_at", "updated_at"])
+
+
+def clamp_unit(value):
+    """Keep a confidence inside 0..1 (None stays None)."""
+    return None if value is None else min(max(float(value), 0.0), 1.0)
+
+
+def features_from(result) -> dict:
+    """AudioFeatures column values from an analysis result."""
+    import numpy as np
+
+    return {
+        "tempo_bpm": result.bpm,
+        "tempo_confidence": clamp_unit(result.bpm_confidence),
+        "onset_rate": result.onset_rate,
+        "key": (result.key or "") if result.scale else "",
+        "scale": (result.scale or "") if result.key else "",
+        "key_confidence": clamp_unit(result.key_confidence),
+        "kind": result.kind,
+        "kind_confidence": clamp_unit(result.kind_confidence),
+        "category": result.category,
+        "category_confidence": clamp_unit(result.category_confidence),
+        "spectral_centroid": result.spectral_centroid,
+        "spectral_rolloff": result.spectral_rolloff,
+        "spectral_bandwidth": result.spectral_bandwidth,
+        "spectral_flatness": result.spectral_flatness,
+        "zero_crossing_rate": result.zero_crossing_rate,
+        "rms": result.rms,
+        "peak": result.peak,
+        "loudness_lufs": result.loudness_lufs,
+        "harmonic_ratio": clamp_unit(result.harmonic_ratio),
+        "mfcc": [round(float(value), 4) for value in result.mfcc],
+        "feature_vector": np.asarray(result.feature_vector, dtype=np.float32).tobytes(),
+        "waveform_peaks": result.waveform_peaks,
+    }
 
 
 class AudioFeatures(models.Model):

@@ -1,0 +1,29 @@
+"""Queue stored samples for audio analysis."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from library.models import Sample
+from library.tasks import requeue_analysis
+
+
+class Command(BaseCommand):
+    help = "Queue analysis for stored samples: all of them, the failed ones or the pending ones."
+
+    def add_arguments(self, parser):
+        group = parser.add_mutually_exclusive_group(required=True)
+        group.add_argument("--all", action="store_true", help="Every sample not in the trash.")
+        group.add_argument("--failed", action="store_true", help="Samples whose analysis failed.")
+        group.add_argument(
+            "--pending", action="store_true", help="Samples waiting for or stuck in analysis."
+        )
+
+    def handle(self, *args, **options):
+        samples = Sample.objects.alive()
+        if options["failed"]:
+            samples = samples.filter(status=Sample.Status.FAILED)
+        elif options["pending"]:
+            samples = samples.filter(status__in=[Sample.Status.PENDING, Sample.Status.ANALYZING])
+        elif not options["all"]:
+            raise CommandError("Choose --all, --failed or --pending.")
+        count = requeue_analysis(samples)
+        self.stdout.write(f"Queued {count} sample{'s' if count != 1 else ''} for analysis.")

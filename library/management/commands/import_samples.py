@@ -1,0 +1,81 @@
+"""Import folders, files, ZIP archives or a link into a user's library."""
+
+import sys
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from library.importing import start_batch
+from library.models import Batch, BatchItem
+from library.sources import import_paths, import_url
+
+BAR_WIDTH = 30
+
+
+class ProgressBar:
+    """A one-line progress bar redrawn in place on a terminal."""
+
+    def __init__(self, stream, batch: Batch):
+        self.stream = stream
+        self.batch = batch
+        self.done = 0
+
+    def __call__(self, item: BatchItem) -> None:
+        self.done += 1
+        self.batch.refresh_from_db(fields=["total_files"])
+        total = max(self.batch.total_files, self.done)
+        filled = round(BAR_WIDTH * self.done / total)
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        name = item.path[-40:]
+        self.stream.write(f"\r[{bar}] {self.done}/{total} {name:<40}", ending="")
+        self.stream.flush()
+
+
+class Command(BaseCommand):
+    help = "Import audio files, folders (recursively) and ZIP archives, or a link, for a user."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="*", type=Path, help="Files, folders or ZIP archives.")
+        parser.add_argument("--user", required=True, help="Username who will own the samples.")
+        parser.add_argument("--url", help="Download an audio file or a ZIP from this link.")
+        parser.add_argument("--name", help="Name of the import (default: from the paths).")
+
+    def handle(self, *args, paths, user, url, name, **options):
+        if not paths and not url:
+            raise CommandError("Give at least one PATH or --url.")
+        try:
+            owner = get_user_model().objects.get(username=user)
+        except get_user_model().DoesNotExist:
+            raise CommandError(f"No user named {user!r}.") from None
+        progress = ProgressBar(self.stdout, None) if sys.stdout.isatty() else None
+        batches = []
+        if paths:
+            batch = start_batch(
+                owner, source=Batch.Source.FOLDER, name=name or ", ".join(p.name for p in paths)
+            )
+            if progress:
+                progress.batch = batch
+            batches.append(import_paths(batch, [p.resolve() for p in paths], progress))
+        if url:
+            batch = start_batch(
+                owner, source=Batch.Source.URL, name=name or url, total_files=1, source_url=url
+            )
+            batches.append(import_url(batch))
+        if progress:
+            self.stdout.write("")
+        for batch in batches:
+            self.print_summary(batch)
+        if all(batch.status == Batch.Status.FAILED for batch in batches):
+            raise CommandError("Nothing could be imported.")
+
+    def print_summary(self, batch: Batch) -> None:
+        self.stdout.write(
+            self.style.SUCCESS(f"{batch.name}: ")
+            + f"{batch.imported_count} imported, {batch.duplicate_count} duplicates, "
+            f"{batch.restored_count} restored from the trash, {batch.failed_count} failed."
+        )
+        if batch.error:
+            self.stdout.write(self.style.ERROR(batch.error))
+        for item in batch.items.filter(status=BatchItem.Status.FAILED):
+            self.stdout.write(self.style.WARNING(f"  failed: {item.path}: {item.error}"))

@@ -1,0 +1,99 @@
+"""Background work for the library, run by the django-q2 cluster.
+
+Tasks take primitive ids, are safe to run twice (delivery is at-least-once),
+and record their state on the models; the pages read only that state.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from library.models import Batch, Sample, UserPreference
+
+logger = logging.getLogger(__name__)
+
+# Several samples per task keep the queue's own overhead small next to the
+# analysis of short one-shots.
+ANALYSIS_CHUNK = 8
+
+
+def queue_analysis(sample_ids, *, force: bool = False) -> None:
+    """Analyse these samples in the background once the current transaction commits."""
+    sample_ids = list(sample_ids)
+    if not sample_ids:
+        return
+    if not force and not UserPreference.load().auto_extract_features:
+        return
+
+    def enqueue():
+        for start in range(0, len(sample_ids), ANALYSIS_CHUNK):
+            chunk = sample_ids[start : start + ANALYSIS_CHUNK]
+            async_task("library.tasks.analyze_samples", chunk, group="analysis")
+
+    transaction.on_commit(enqueue)
+
+
+def requeue_analysis(samples) -> int:
+    """Mark samples for (re-)analysis and queue them; returns how many."""
+    ids = list(samples.values_list("pk", flat=True))
+    Sample.objects.filter(pk__in=ids).update(status=Sample.Status.PENDING, error="")
+    queue_analysis(ids, force=True)
+    return len(ids)
+
+
+def analyze_samples(sample_ids: list[int]) -> None:
+    for sample_id in sample_ids:
+        analyze_sample(sample_id)
+
+
+def analyze_sample(sample_id: int) -> str:
+    """Analyse one stored sample and save what was measured; returns its final status."""
+    from library.analysis import AnalysisError, analyze
+
+    sample = Sample.objects.filter(pk=sample_id).first()
+    if sample is None or sample.status == Sample.Status.READY:
+        # Deleted meanwhile, or a repeated delivery of work already done.
+        return "skipped"
+    Sample.objects.filter(pk=sample_id).update(status=Sample.Status.ANALYZING, error="")
+    try:
+        result = analyze(
+            sample.file.path,
+            name_hint=sample.original_filename,
+            folder_hint=sample.source_path,
+            tempo_range=(settings.TEMPO_MIN_BPM, settings.TEMPO_MAX_BPM),
+        )
+    except AnalysisError as error:
+        return mark_failed(sample_id, str(error))
+    except Exception as error:
+        logger.exception("Analysis of sample %s crashed", sample_id)
+        return mark_failed(sample_id, f"Analysis stopped with an internal error: {error}")
+    with transaction.atomic():
+        sample = Sample.objects.select_for_update().filter(pk=sample_id).first()
+        if sample is None:
+            return "skipped"
+        sample.apply_analysis(result)
+    return Sample.Status.READY
+
+
+def mark_failed(sample_id: int, message: str) -> str:
+    Sample.objects.filter(pk=sample_id).update(
+        status=Sample.Status.FAILED, error=message[:2000], analyzed_at=timezone.now()
+    )
+    return Sample.Status.FAILED
+
+
+def import_url_task(batch_id: int) -> str:
+    """Download and import a link; a repeated delivery of a finished batch does nothing."""
+    from library.sources import import_url
+
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.is_finished:
+        return "skipped"
+    if batch.items.exists():
+        # An earlier delivery died part-way: start the count again. Files it
+        # stored are found again as already in the library.
+        batch.restart()
+    return import_url(batch).status
