@@ -92,6 +92,12 @@
       document.getElementById("empty-library")?.remove();
       const holder = document.createElement("tbody");
       holder.innerHTML = answer.rows;
+      const count = document.getElementById("sample-count");
+      if (count) {
+        const total = Number(count.dataset.count || 0) + holder.children.length;
+        count.dataset.count = total;
+        count.textContent = total.toLocaleString("en-US");
+      }
       for (const row of [...holder.children].reverse()) {
         rows.prepend(row);
         // Only the new rows: processing the table again would start a second poll on old ones.

@@ -43,6 +43,7 @@ def test_upload_files_and_watch_them_analysed(
     page.set_input_files("input[type=file]:not([webkitdirectory])", [*map(str, files), str(broken)])
     page.wait_for_selector("#uploads li:has-text('Import finished')")
     assert page.locator("#sample-rows tr").count() == 3
+    assert page.locator("#sample-count").inner_text() == "3"
     failed = page.locator("#uploads li", has_text="broken.wav")
     assert "WAV, AIFF, FLAC, MP3" in failed.inner_text() or "decod" in failed.inner_text().lower()
 
