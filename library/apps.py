@@ -5,3 +5,6 @@ class LibraryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "library"
     verbose_name = "Library"
+
+    def ready(self):
+        from library import signals  # noqa: F401 - connects the receivers

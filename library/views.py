@@ -1,32 +1,54 @@
-"""Library pages: the sample list, a sample, imports."""
+"""Library pages: the filtered sample list and a sample's page."""
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from library.models import Sample
+from library.filters import LibraryFilterForm
+from library.models import Sample, Tag
 
 PAGE_SIZE = 50
 
 
+def filtered_samples(request):
+    """The user's live samples under the request's filters, and the bound form."""
+    form = LibraryFilterForm(request.GET or None)
+    samples = Sample.objects.owned_by(request.user).alive()
+    if form.is_bound:
+        samples = form.filter(samples)
+    samples = samples.select_related("features").prefetch_related("tags")
+    return form, samples
+
+
+def query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
 @require_safe
 def index(request):
-    """The user's samples, newest first."""
-    samples = (
-        Sample.objects.owned_by(request.user)
-        .alive()
-        .select_related("features")
-        .prefetch_related("tags")
-    )
+    """The library: filters, results and the importer; filters swap only the results."""
+    form, samples = filtered_samples(request)
     page = Paginator(samples, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
+        "form": form,
         "page": page,
         "samples": page.object_list,
+        "query": query_without_page(request),
+        "filtered": any(value for key, value in request.GET.items() if key not in {"page", "sort"}),
         "upload_limit_mb": settings.UPLOAD_MAX_FILE_MB,
+        "tag_names": Tag.objects.filter(owner=request.user).values_list("name", flat=True),
     }
-    return TemplateResponse(request, "library/index.html", context)
+    template = "library/index.html"
+    if request.htmx.target == "results":
+        template += "#results"
+    response = TemplateResponse(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 @require_safe

@@ -27,6 +27,11 @@ def null_or_between(field: str, low, high) -> Q:
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": low, f"{field}__lte": high})
 
 
+SEARCHED_FIELDS = {
+    "name", "original_filename", "source_path", "description", "category", "kind", "genre",
+}  # fmt: skip
+
+
 class SampleQuerySet(models.QuerySet):
     def owned_by(self, user):
         return self.filter(owner=user)
@@ -117,6 +122,11 @@ class Sample(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True, help_text="In the trash since.")
 
     tags = models.ManyToManyField("Tag", through="SampleTag", related_name="samples", blank=True)
+    last_played_at = models.DateTimeField(null=True, blank=True)
+    preview = models.FileField(
+        max_length=255, blank=True, help_text="Browser-playable copy, when the original is not."
+    )
+    search_text = models.TextField(blank=True, editable=False, help_text="What search matches.")
 
     objects = SampleQuerySet.as_manager()
 
@@ -171,10 +181,33 @@ class Sample(models.Model):
             models.Index(fields=["owner", "duration"], name="sample_owner_duration"),
             models.Index(fields=["owner", "deleted_at"], name="sample_owner_deleted"),
             models.Index(fields=["sha256"], name="sample_sha256"),
+            models.Index(fields=["owner", "-last_played_at"], name="sample_owner_played"),
+            models.Index(fields=["owner", "is_favorite"], name="sample_owner_favorite"),
+            models.Index(fields=["owner", "rating"], name="sample_owner_rating"),
+            models.Index(fields=["owner", "source_path"], name="sample_owner_folder"),
+            models.Index(fields=["owner", "genre"], name="sample_owner_genre"),
         ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or SEARCHED_FIELDS & set(update_fields):
+            self.search_text = self.build_search_text()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
+    def build_search_text(self) -> str:
+        from library.search import document
+
+        tag_names = list(self.tags.values_list("name", flat=True)) if self.pk else []
+        return document(self, tag_names)
+
+    def refresh_search_text(self) -> None:
+        """Re-index after a change the sample row itself does not show (its tags)."""
+        Sample.objects.filter(pk=self.pk).update(search_text=self.build_search_text())
 
     @property
     def in_trash(self) -> bool:

@@ -1,0 +1,144 @@
+"""The library's filters: one GET form whose state lives in the URL."""
+
+from datetime import timedelta
+
+from django import forms
+from django.db.models import F, Q
+from django.utils import timezone
+
+from library.models import Sample
+from library.models.samples import CATEGORY_CHOICES, KEY_CHOICES, SCALE_CHOICES
+from library.music import compatible_keys
+from library.search import search
+
+# Samples without a value (one-shots have no tempo) sort last either way, on
+# both databases (they disagree where NULL goes by default).
+SORTS = {
+    "newest": [F("created_at").desc(), F("id").desc()],
+    "name": ["name", "id"],
+    "bpm": [F("tempo_bpm").asc(nulls_last=True), "name", "id"],
+    "-bpm": [F("tempo_bpm").desc(nulls_last=True), "name", "id"],
+    "key": [F("key").asc(), "scale", "name", "id"],
+    "duration": ["duration", "id"],
+    "-duration": [F("duration").desc(), "id"],
+    "played": [F("last_played_at").desc(nulls_last=True), F("id").desc()],
+    "rating": [F("rating").desc(nulls_last=True), F("id").desc()],
+}
+SORT_CHOICES = [
+    ("relevance", "Best match"),
+    ("newest", "Newest"),
+    ("name", "Name"),
+    ("bpm", "BPM, slow first"),
+    ("-bpm", "BPM, fast first"),
+    ("key", "Key"),
+    ("duration", "Shortest"),
+    ("-duration", "Longest"),
+    ("played", "Recently played"),
+    ("rating", "Rating"),
+]
+RECENT_DAYS = 7
+
+
+def blank(choices, label="Any"):
+    return [("", label), *choices]
+
+
+class LibraryFilterForm(forms.Form):
+    """Every filter of the library page; all optional."""
+
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    genre = forms.CharField(required=False, max_length=64)
+    bpm_min = forms.FloatField(required=False, min_value=0, max_value=999, label="BPM from")
+    bpm_max = forms.FloatField(required=False, min_value=0, max_value=999, label="to")
+    key = forms.ChoiceField(required=False, choices=blank(KEY_CHOICES))
+    scale = forms.ChoiceField(required=False, choices=blank(SCALE_CHOICES))
+    compatible = forms.BooleanField(required=False, label="Compatible keys")
+    kind = forms.ChoiceField(required=False, choices=blank(Sample.Kind.choices), label="Type")
+    category = forms.ChoiceField(required=False, choices=blank(CATEGORY_CHOICES))
+    tag = forms.CharField(required=False, max_length=64)
+    folder = forms.CharField(required=False, max_length=1024)
+    mood = forms.CharField(required=False, max_length=32)
+    energy_min = forms.FloatField(required=False, min_value=0, max_value=1)
+    energy_max = forms.FloatField(required=False, min_value=0, max_value=1)
+    duration_min = forms.FloatField(required=False, min_value=0, label="Length from (s)")
+    duration_max = forms.FloatField(required=False, min_value=0, label="to (s)")
+    status = forms.ChoiceField(required=False, choices=blank(Sample.Status.choices))
+    favorite = forms.BooleanField(required=False, label="Favourites")
+    rating_min = forms.IntegerField(required=False, min_value=1, max_value=5, label="Rating")
+    recent = forms.ChoiceField(
+        required=False,
+        choices=blank([("added", "Added this week"), ("played", "Played this week")], "All"),
+    )
+    sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
+
+    def filter(self, queryset):
+        """The samples matching the valid filters, sorted; invalid fields are ignored."""
+        # Invalid fields are left out of cleaned_data, so the rest still apply.
+        self.is_valid()
+        data = self.cleaned_data
+        queryset = self.filter_values(queryset, data)
+        queryset = self.filter_ranges(queryset, data)
+        if data.get("q"):
+            queryset = search(queryset, data["q"])
+        return queryset.order_by(*self.ordering(data))
+
+    @staticmethod
+    def filter_values(queryset, data):
+        exact = {field: data.get(field) for field in ("genre", "kind", "category", "status")}
+        queryset = queryset.filter(**{field: value for field, value in exact.items() if value})
+        if data.get("key"):
+            queryset = queryset.filter(
+                key_filter(data["key"], data.get("scale"), data.get("compatible"))
+            )
+        elif data.get("scale"):
+            queryset = queryset.filter(scale=data["scale"])
+        if data.get("tag"):
+            queryset = queryset.filter(tags__name__iexact=data["tag"])
+        if data.get("folder"):
+            queryset = queryset.filter(source_path__startswith=data["folder"].strip("/"))
+        if data.get("mood"):
+            queryset = queryset.filter(
+                Q(vibe__mood_primary__iexact=data["mood"])
+                | Q(vibe__mood_secondary__iexact=data["mood"])
+            )
+        if data.get("favorite"):
+            queryset = queryset.filter(is_favorite=True)
+        recent = data.get("recent")
+        if recent:
+            since = timezone.now() - timedelta(days=RECENT_DAYS)
+            field = "created_at" if recent == "added" else "last_played_at"
+            queryset = queryset.filter(**{f"{field}__gte": since})
+        return queryset
+
+    @staticmethod
+    def filter_ranges(queryset, data):
+        ranges = {
+            "tempo_bpm": ("bpm_min", "bpm_max"),
+            "duration": ("duration_min", "duration_max"),
+            "vibe__energy": ("energy_min", "energy_max"),
+        }
+        for field, (low, high) in ranges.items():
+            if data.get(low) is not None:
+                queryset = queryset.filter(**{f"{field}__gte": data[low]})
+            if data.get(high) is not None:
+                queryset = queryset.filter(**{f"{field}__lte": data[high]})
+        if data.get("rating_min"):
+            queryset = queryset.filter(rating__gte=data["rating_min"])
+        return queryset
+
+    @staticmethod
+    def ordering(data) -> list:
+        sort = data.get("sort") or ("relevance" if data.get("q") else "newest")
+        if sort == "relevance":
+            return [F("search_rank").desc(), F("id").desc()] if data.get("q") else SORTS["newest"]
+        return SORTS[sort]
+
+
+def key_filter(key: str, scale: str, compatible: bool) -> Q:
+    """Samples in the key, or (compatible) in any key that mixes with it on the Camelot wheel."""
+    if compatible and scale:
+        condition = Q(pk__in=[])
+        for other_key, other_scale in compatible_keys(key, scale):
+            condition |= Q(key=other_key, scale=other_scale)
+        return condition
+    return Q(key=key, scale=scale) if scale else Q(key=key)

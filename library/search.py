@@ -1,0 +1,144 @@
+"""Full-text search over the library: SQLite FTS5 or PostgreSQL text search.
+
+Each sample keeps a `search_text` document (its names, folder, description,
+tags, category and loop/one-shot words, lower-cased and split into words). The
+database indexes it: an FTS5 table kept in step by triggers on SQLite, a GIN
+expression index on PostgreSQL. Drum shorthand is matched both ways ("bd" finds
+kicks, "hh" finds hats) by expanding the query's words into their synonyms.
+"""
+
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+
+SYNONYM_GROUPS = [
+    {"kick", "kicks", "kik", "kck", "bd", "bassdrum"},
+    {"snare", "snares", "snr", "sd", "sn"},
+    {"hat", "hats", "hh", "hihat", "hihats", "chh", "ohh"},
+    {"clap", "claps", "clp", "cp"},
+    {"cymbal", "cymbals", "cym", "crash", "ride"},
+    {"perc", "percussion", "percs"},
+    {"tom", "toms"},
+    {"vocal", "vocals", "vox", "voice"},
+    {"fx", "sfx", "effect", "effects"},
+    {"keys", "piano", "rhodes", "chord", "chords"},
+]
+SYNONYMS = {word: group for group in SYNONYM_GROUPS for word in group}
+# Words a sample's category adds to its document, so a neutrally named file
+# that the analysis heard as a kick is found by "kick" and "bd".
+CATEGORY_WORDS = {
+    "closed_hat": "closed hat hihat",
+    "open_hat": "open hat hihat",
+    "keys": "keys chords",
+    "drum_loop": "drum loop drums",
+    "melodic_loop": "melodic loop",
+    "bass_loop": "bass loop",
+    "vocal_loop": "vocal loop",
+}
+FTS_TABLE = "library_sample_search"
+PG_CONFIG = "simple"
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words, with camelCase and digits split off ("KickDeep01" -> kick deep 01)."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", text or "")
+    spaced = re.sub(r"([A-Za-z])(\d)|(\d)([A-Za-z])", r"\1\3 \2\4", spaced)
+    return re.findall(r"\w+", spaced.lower().replace("_", " "))
+
+
+def document(sample, tag_names) -> str:
+    """The text a sample is found by."""
+    parts = [
+        sample.name,
+        sample.original_filename,
+        sample.source_path,
+        sample.description,
+        " ".join(tag_names),
+        CATEGORY_WORDS.get(sample.category, sample.category),
+        "loop" if sample.kind == "loop" else ("one shot" if sample.kind else ""),
+        sample.genre,
+    ]
+    seen = dict.fromkeys(word for part in parts for word in words(part))
+    return " ".join(seen)
+
+
+def query_terms(query: str) -> list[list[str]]:
+    """Each typed word with its synonyms; every word must match one of its forms."""
+    terms = []
+    for word in dict.fromkeys(words(query)):
+        forms = sorted(SYNONYMS.get(word, set()) | {word})
+        terms.append(forms)
+    return terms
+
+
+def fts5_expression(terms: list[list[str]]) -> str:
+    # Quoted, so words like AND or NEAR are plain words; * matches as you type.
+    return " AND ".join("(" + " OR ".join(f'"{form}"*' for form in forms) + ")" for forms in terms)
+
+
+def tsquery_expression(terms: list[list[str]]) -> str:
+    return " & ".join("(" + " | ".join(f"{form}:*" for form in forms) + ")" for forms in terms)
+
+
+def search(queryset, query: str):
+    """Samples matching the query, annotated with `search_rank` (higher is better)."""
+    terms = query_terms(query)
+    if not terms:
+        return queryset
+    if connection.vendor == "postgresql":
+        search_query = SearchQuery(tsquery_expression(terms), search_type="raw", config=PG_CONFIG)
+        vector = SearchVector("search_text", config=PG_CONFIG)
+        return queryset.annotate(
+            search_document=vector, search_rank=SearchRank(vector, search_query)
+        ).filter(search_document=search_query)
+    # FTS5 is joined in directly: a correlated subquery per row would run the
+    # MATCH once for every matching sample. bm25() is lower for better
+    # matches, so it is negated to rank like PostgreSQL.
+    return queryset.extra(
+        tables=[FTS_TABLE],
+        where=[f"{FTS_TABLE}.rowid = library_sample.id", f"{FTS_TABLE} MATCH %s"],
+        params=[fts5_expression(terms)],
+        select={"search_rank": f"-bm25({FTS_TABLE})"},
+    )
+
+
+SQLITE_SETUP = [
+    f"""CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
+        search_text, content='library_sample', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    )""",
+    f"""CREATE TRIGGER {FTS_TABLE}_insert AFTER INSERT ON library_sample BEGIN
+        INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+    END""",
+    f"""CREATE TRIGGER {FTS_TABLE}_delete AFTER DELETE ON library_sample BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    END""",
+    f"""CREATE TRIGGER {FTS_TABLE}_update AFTER UPDATE OF search_text ON library_sample BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+        INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+    END""",
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
+]
+SQLITE_TEARDOWN = [
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_insert",
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_delete",
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_update",
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+]
+POSTGRES_SETUP = [
+    f"""CREATE INDEX sample_search_text_gin ON library_sample
+        USING gin (to_tsvector('{PG_CONFIG}'::regconfig, COALESCE(search_text, '')))"""
+]
+POSTGRES_TEARDOWN = ["DROP INDEX IF EXISTS sample_search_text_gin"]
+
+
+def create_search_index(apps, schema_editor):
+    statements = {"sqlite": SQLITE_SETUP, "postgresql": POSTGRES_SETUP}
+    for statement in statements.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(statement)
+
+
+def drop_search_index(apps, schema_editor):
+    statements = {"sqlite": SQLITE_TEARDOWN, "postgresql": POSTGRES_TEARDOWN}
+    for statement in statements.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(statement)

@@ -1,0 +1,223 @@
+"""The library page: filters, search, sorting, htmx partials and the plain form."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from library.models import SampleTag, Tag, VibeAnalysis
+from library.music import compatible_keys
+
+pytestmark = pytest.mark.django_db
+URL = reverse("library:index")
+
+
+def names(response) -> set[str]:
+    return {sample.name for sample in response.context["page"].object_list}
+
+
+@pytest.fixture
+def library(user, make_sample):
+    """A small library with known values."""
+    samples = {
+        "Kick 808": make_sample(user, name="Kick 808", category="kick", kind="one-shot", duration=0.6,
+                                source_path="Drums/Kicks", status="ready"),
+        "s1": make_sample(user, name="s1", category="kick", kind="one-shot", duration=0.4),
+        "Snare Crack": make_sample(user, name="Snare Crack", category="snare", kind="one-shot",
+                                   duration=0.3, source_path="Drums/Snares"),
+        "HH closed": make_sample(user, name="HH closed", category="closed_hat", kind="one-shot",
+                                 duration=0.1),
+        "Dusty Keys": make_sample(user, name="Dusty Keys", category="melodic_loop", kind="loop",
+                                  tempo_bpm=90, key="A", scale="minor", duration=10.7,
+                                  genre="lofi", description="warm rhodes chords", is_favorite=True,
+                                  rating=5),
+        "Bright Loop": make_sample(user, name="Bright Loop", category="melodic_loop", kind="loop",
+                                   tempo_bpm=120, key="C", scale="major", duration=8.0, genre="house"),
+        "Far Loop": make_sample(user, name="Far Loop", category="drum_loop", kind="loop",
+                                tempo_bpm=174, key="F#", scale="major", duration=5.5),
+    }  # fmt: skip
+    tag = Tag.objects.create(owner=user, name="vinyl")
+    SampleTag.objects.create(sample=samples["Far Loop"], tag=tag)
+    return samples
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"kind": "loop"}, {"Dusty Keys", "Bright Loop", "Far Loop"}),
+        ({"category": "kick"}, {"Kick 808", "s1"}),
+        ({"bpm_min": 85, "bpm_max": 125}, {"Dusty Keys", "Bright Loop"}),
+        ({"key": "A", "scale": "minor"}, {"Dusty Keys"}),
+        ({"key": "A", "scale": "minor", "compatible": "on"}, {"Dusty Keys", "Bright Loop"}),
+        ({"duration_min": 0.2, "duration_max": 1}, {"Kick 808", "s1", "Snare Crack"}),
+        ({"genre": "lofi"}, {"Dusty Keys"}),
+        ({"tag": "Vinyl"}, {"Far Loop"}),
+        ({"folder": "Drums"}, {"Kick 808", "Snare Crack"}),
+        ({"folder": "Drums/Kicks"}, {"Kick 808"}),
+        ({"status": "ready"}, {"Kick 808"}),
+        ({"favorite": "on"}, {"Dusty Keys"}),
+        ({"rating_min": 4}, {"Dusty Keys"}),
+        ({"kind": "loop", "bpm_min": 100}, {"Bright Loop", "Far Loop"}),
+    ],
+)
+def test_filters(client_for, user, library, params, expected):
+    assert names(client_for(user).get(URL, params)) == expected
+
+
+def test_compatible_keys_follow_the_camelot_wheel():
+    assert set(compatible_keys("A", "minor")) == {
+        ("A", "minor"), ("C", "major"), ("E", "minor"), ("D", "minor"),
+    }  # fmt: skip
+    assert set(compatible_keys("F#", "major")) == {
+        ("F#", "major"), ("D#", "minor"), ("C#", "major"), ("B", "major"),
+    }  # fmt: skip
+
+
+def test_mood_and_energy_filters_use_vibe_data(client_for, user, library):
+    VibeAnalysis.objects.create(
+        sample=library["Dusty Keys"], model="m", mood_primary="melancholic", energy=0.3
+    )
+    VibeAnalysis.objects.create(
+        sample=library["Far Loop"], model="m", mood_primary="hype", energy=0.9
+    )
+    client = client_for(user)
+    assert names(client.get(URL, {"mood": "Melancholic"})) == {"Dusty Keys"}
+    assert names(client.get(URL, {"energy_min": 0.5})) == {"Far Loop"}
+
+
+def test_recently_added_and_played(client_for, user, library):
+    old = timezone.now() - timedelta(days=30)
+    type(library["s1"]).objects.exclude(pk=library["s1"].pk).update(created_at=old)
+    type(library["s1"]).objects.filter(pk=library["Snare Crack"].pk).update(
+        last_played_at=timezone.now()
+    )
+    client = client_for(user)
+    assert names(client.get(URL, {"recent": "added"})) == {"s1"}
+    assert names(client.get(URL, {"recent": "played"})) == {"Snare Crack"}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("dusty", {"Dusty Keys"}),
+        ("rhodes", {"Dusty Keys"}),  # description
+        ("vinyl", {"Far Loop"}),  # tag
+        ("snares", {"Snare Crack"}),  # folder, and the snare synonyms
+        ("kic", {"Kick 808", "s1"}),  # as you type; s1 is a kick by its sound
+        ("bd", {"Kick 808", "s1"}),
+        ("hh", {"HH closed"}),
+        ("hat", {"HH closed"}),
+        ("loop bright", {"Bright Loop"}),
+        ("nothing-like-this", set()),
+    ],
+)
+def test_text_search(client_for, user, library, query, expected):
+    assert names(client_for(user).get(URL, {"q": query})) == expected
+
+
+def test_search_ranks_focused_matches_first(client_for, user, make_sample):
+    make_sample(
+        user,
+        name="Texture 3",
+        description="field recording of rain on a tin roof with a warm hum under traffic noise",
+    )
+    make_sample(user, name="Warm Pad")
+    response = client_for(user).get(URL, {"q": "warm"})
+    ranked = [sample.name for sample in response.context["page"].object_list]
+    assert ranked == ["Warm Pad", "Texture 3"]
+
+
+def test_search_follows_tag_changes(client_for, user, library):
+    client = client_for(user)
+    tag = Tag.objects.get(name="vinyl")
+    tag.name = "crackle"
+    tag.save()
+    assert names(client.get(URL, {"q": "crackle"})) == {"Far Loop"}
+    assert names(client.get(URL, {"q": "vinyl"})) == set()
+    SampleTag.objects.create(sample=library["s1"], tag=tag)
+    assert names(client.get(URL, {"q": "crackle"})) == {"Far Loop", "s1"}
+    SampleTag.objects.filter(sample=library["Far Loop"]).delete()
+    assert names(client.get(URL, {"q": "crackle"})) == {"s1"}
+
+
+def test_search_follows_renames(client_for, user, library):
+    sample = library["s1"]
+    sample.name = "Thumper"
+    sample.save()
+    assert names(client_for(user).get(URL, {"q": "thump"})) == {"Thumper"}
+
+
+def test_search_never_shows_other_users_samples(client_for, user, other_user, make_sample):
+    make_sample(other_user, name="Secret Kick")
+    assert names(client_for(user).get(URL, {"q": "kick"})) == set()
+
+
+@pytest.mark.parametrize(
+    ("sort", "first"),
+    [
+        ("name", "Bright Loop"),
+        ("-bpm", "Far Loop"),
+        ("duration", "HH closed"),
+        ("-duration", "Dusty Keys"),
+    ],
+)
+def test_sorting(client_for, user, library, sort, first):
+    response = client_for(user).get(URL, {"sort": sort})
+    assert response.context["page"].object_list[0].name == first
+
+
+def test_htmx_filter_returns_only_the_results_partial(client_for, user, library):
+    response = client_for(user).get(
+        URL, {"kind": "loop"}, headers={"HX-Request": "true", "HX-Target": "results"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="results"')
+    assert 'data-count="3"' in html
+    assert "match" in html
+    assert "<nav" not in html.split('<nav class="pagination"')[0]  # no page chrome
+    assert 'id="filters"' not in html
+    assert "HX-Target" in response["Vary"]
+
+
+def test_plain_get_form_gives_the_full_filtered_page(client_for, user, library):
+    response = client_for(user).get(URL, {"kind": "loop", "sort": "name"})
+    html = response.content.decode()
+    assert 'id="filters"' in html
+    assert 'class="mainnav"' in html
+    assert names(response) == {"Dusty Keys", "Bright Loop", "Far Loop"}
+
+
+def test_invalid_filter_values_are_ignored_not_errors(client_for, user, library):
+    response = client_for(user).get(URL, {"bpm_min": "fast", "kind": "loop"})
+    assert response.status_code == 200
+    assert names(response) == {"Dusty Keys", "Bright Loop", "Far Loop"}
+
+
+def test_empty_states_say_what_to_do(client_for, user, library):
+    client = client_for(user)
+    assert b"No samples match" in client.get(URL, {"q": "zzzz"}).content
+    library["s1"].owner.samples.all().delete()
+    assert b"Your library is empty" in client.get(URL).content
+
+
+def test_pagination_keeps_the_filters(client_for, user, make_sample):
+    for number in range(60):
+        make_sample(user, name=f"Loop {number:02d}", kind="loop")
+    response = client_for(user).get(URL, {"kind": "loop", "sort": "name"})
+    assert "kind=loop&amp;sort=name&amp;page=2" in response.content.decode()
+    second = client_for(user).get(URL, {"kind": "loop", "sort": "name", "page": 2})
+    assert [sample.name for sample in second.context["page"].object_list][0] == "Loop 50"
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_list_query_count_is_fixed(
+    client_for, user, make_sample, django_assert_max_num_queries, rows
+):
+    tag = Tag.objects.create(owner=user, name="t")
+    for _ in range(rows):
+        SampleTag.objects.create(sample=make_sample(user), tag=tag)
+    client = client_for(user)
+    with django_assert_max_num_queries(8):
+        client.get(URL, {"q": "sample", "kind": ""})
