@@ -108,3 +108,26 @@ class KitPad(models.Model):
 
     def __str__(self):
         return f"{self.kit} {self.bank}{self.pad_number}"
+
+
+class KitPadRemoval(models.Model):
+    """A pad emptied because its sample was purged from the trash, so the kit can say so."""
+
+    kit = models.ForeignKey(Kit, on_delete=models.CASCADE, related_name="removals")
+    bank = models.CharField(max_length=1, choices=KitPad.Bank.choices)
+    pad_number = models.PositiveSmallIntegerField()
+    sample_name = models.CharField(max_length=255)
+    removed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-removed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(bank__in=list(BANKS)), name="kit_removal_bank_valid"),
+            models.CheckConstraint(
+                condition=Q(pad_number__gte=1, pad_number__lte=PADS_PER_BANK),
+                name="kit_removal_pad_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.sample_name} removed from {self.kit} {self.bank}{self.pad_number}"

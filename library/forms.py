@@ -1,5 +1,7 @@
 from django import forms
 
+from library.models import Sample
+
 
 class UrlImportForm(forms.Form):
     url = forms.URLField(
@@ -8,3 +10,41 @@ class UrlImportForm(forms.Form):
         assume_scheme="https",
         error_messages={"invalid": "Enter a full link starting with http:// or https://."},
     )
+
+
+class SampleEditForm(forms.ModelForm):
+    """A sample's hand-editable facts; corrected values are marked as the user's."""
+
+    class Meta:
+        model = Sample
+        fields = ["name", "genre", "description", "tempo_bpm", "key", "scale", "category", "kind"]
+        labels = {"tempo_bpm": "BPM", "kind": "Type"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("key")) != bool(cleaned.get("scale")):
+            raise forms.ValidationError("Choose both a key and major or minor, or neither.")
+        return cleaned
+
+    def save(self, commit=True):
+        sample = super().save(commit=False)
+        corrected = {
+            field: getattr(sample, field)
+            for field in self.changed_data
+            if field in Sample.USER_FIELDS
+        }
+        sample.set_by_user(**corrected)
+        if commit:
+            sample.save()
+        return sample
+
+
+class TagForm(forms.Form):
+    name = forms.CharField(max_length=64, label="Tag")
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Give the tag a name.")
+        return name

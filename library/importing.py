@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from library.models import Batch, BatchItem, Sample
@@ -129,10 +129,12 @@ def store_content(path: Path, name: str) -> bool:
     return True
 
 
-def remove_unreferenced(name: str) -> None:
-    """Delete a stored file that no sample of any user refers to any more."""
-    if not Sample.objects.filter(file=name).exists():
-        (Path(settings.MEDIA_ROOT) / name).unlink(missing_ok=True)
+def delete_unreferenced(names: list[str]) -> None:
+    """Remove stored files (audio or previews) that no sample of any user refers to any more."""
+    for name in names:
+        in_use = Sample.objects.filter(Q(file=name) | Q(preview=name)).exists()
+        if not in_use:
+            (Path(settings.MEDIA_ROOT) / name).unlink(missing_ok=True)
 
 
 def import_file(owner, path: Path, display_path: str) -> Outcome:
@@ -182,12 +184,12 @@ def _import_file(owner, path: Path, display_path: str) -> Outcome:
         existing = Sample.objects.filter(owner=owner, sha256=sha256).first()
         if existing is None:
             if copied:
-                remove_unreferenced(name)
+                delete_unreferenced([name])
             raise
         return outcome_for_existing(existing, display_path)
     except BaseException:
         if copied:
-            remove_unreferenced(name)
+            delete_unreferenced([name])
         raise
     return Outcome(display_path, BatchItem.Status.IMPORTED, sample=sample)
 
@@ -266,9 +268,10 @@ def record(batch: Batch, outcome: Outcome) -> BatchItem:
             **{counter: F(counter) + 1},
         )
     if outcome.status == BatchItem.Status.IMPORTED:
-        from library.tasks import queue_analysis
+        from library.tasks import queue_analysis, queue_preview
 
         queue_analysis([outcome.sample.pk])
+        queue_preview(outcome.sample)
     return item
 
 

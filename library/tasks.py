@@ -5,6 +5,7 @@ and record their state on the models; the pages read only that state.
 """
 
 import logging
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -34,6 +35,26 @@ def queue_analysis(sample_ids, *, force: bool = False) -> None:
             async_task("library.tasks.analyze_samples", chunk, group="analysis")
 
     transaction.on_commit(enqueue)
+
+
+def queue_preview(sample: Sample) -> None:
+    """Make a browser-playable copy in the background when browsers cannot play the original."""
+    from library.audio import NEEDS_PREVIEW
+
+    if sample.format in NEEDS_PREVIEW and not sample.preview:
+        transaction.on_commit(lambda: async_task("library.tasks.make_preview", sample.pk))
+
+
+def make_preview(sample_id: int) -> str:
+    """Write the preview once per content and point every sample of that content at it."""
+    from library.audio import make_preview as write_preview
+
+    sample = Sample.objects.filter(pk=sample_id).first()
+    if sample is None:
+        return "skipped"
+    name = write_preview(Path(sample.file.path), sample.sha256)
+    Sample.objects.filter(sha256=sample.sha256).update(preview=name)
+    return name
 
 
 def requeue_analysis(samples) -> int:

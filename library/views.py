@@ -52,14 +52,6 @@ def index(request):
 
 
 @require_safe
-def sample_detail(request, pk):
-    sample = get_object_or_404(
-        Sample.objects.owned_by(request.user).select_related("features", "vibe"), pk=pk
-    )
-    return TemplateResponse(request, "library/sample_detail.html", {"sample": sample})
-
-
-@require_safe
 def sample_row(request, pk):
     """One row of the sample list; rows still being analysed poll this."""
     sample = get_object_or_404(

@@ -1,5 +1,7 @@
 """Samples, their measured features and their tags."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -42,6 +44,14 @@ class SampleQuerySet(models.QuerySet):
 
     def trashed(self):
         return self.filter(deleted_at__isnull=False)
+
+    def purgeable(self, days: int = 30):
+        """Samples that have been in the trash longer than `days`."""
+        return self.filter(deleted_at__lt=timezone.now() - timedelta(days=days))
+
+    def playable_by(self, user):
+        """Samples the user may listen to: their own, and those on kits shared with them."""
+        return self.filter(Q(owner=user) | Q(kit_pads__kit__is_shared=True)).distinct()
 
     def ready(self):
         return self.filter(status=Sample.Status.READY)
@@ -249,6 +259,29 @@ class Sample(models.Model):
         self.error = ""
         self.analyzed_at = timezone.now()
         self.save()
+
+    def add_tag(self, name: str, source: str = "user") -> "Tag":
+        """Put a tag on the sample, creating the user's tag on first use (case-insensitively)."""
+        name = " ".join(name.split())[:64]
+        tag = Tag.objects.filter(owner_id=self.owner_id, name__iexact=name).first()
+        if tag is None:
+            tag = Tag.objects.create(owner_id=self.owner_id, name=name)
+        SampleTag.objects.get_or_create(sample=self, tag=tag, defaults={"source": source})
+        return tag
+
+    def remove_tag(self, tag) -> None:
+        for link in SampleTag.objects.filter(sample=self, tag=tag):
+            link.delete()
+
+    @property
+    def playable_name(self) -> str:
+        """The stored file a browser can play: the preview when there is one."""
+        return self.preview.name or self.file.name
+
+    def kits_using(self):
+        from kits.models import Kit
+
+        return Kit.objects.filter(pads__sample=self).distinct()
 
     def move_to_trash(self) -> None:
         self.deleted_at = timezone.now()

@@ -1,0 +1,89 @@
+"""Serving audio to the browser: byte ranges, content types and playable previews."""
+
+import os
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+
+CONTENT_TYPES = {
+    "wav": "audio/wav",
+    "aiff": "audio/aiff",
+    "flac": "audio/flac",
+    "mp3": "audio/mpeg",
+    "ogg": "audio/ogg",
+}
+# Browsers cannot all play these; each gets an MP3 copy for auditioning.
+NEEDS_PREVIEW = {"aiff", "flac", "ogg"}
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 64 * 1024
+
+
+def preview_name(sha256: str) -> str:
+    return f"previews/{sha256[:2]}/{sha256}.mp3"
+
+
+def make_preview(source: Path, sha256: str) -> str:
+    """Write a browser-playable MP3 of `source` once per content; returns its stored name."""
+    import soundfile as sf
+
+    name = preview_name(sha256)
+    target = Path(settings.MEDIA_ROOT) / name
+    if target.exists():
+        return name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    audio, sample_rate = sf.read(source, dtype="float32", always_2d=True)
+    if audio.shape[1] > 2:
+        audio = audio[:, :2]
+    # MP3 supports at most 48 kHz; higher rates are played from a decimated copy.
+    if sample_rate > 48000:
+        import soxr
+
+        audio = soxr.resample(audio, sample_rate, 48000)
+        sample_rate = 48000
+    try:
+        sf.write(partial, audio, sample_rate, format="MP3", subtype="MPEG_LAYER_III")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return name
+
+
+def ranged_file_response(request, path: Path, content_type: str) -> HttpResponse:
+    """Serve a file, honouring a single `Range: bytes=` request so players can seek."""
+    size = path.stat().st_size
+    match = RANGE.match(request.headers.get("Range", "").strip())
+    if not match or not any(match.groups()):
+        # FileResponse closes the file when the response is done.
+        response = FileResponse(open(path, "rb"), content_type=content_type)  # noqa: SIM115
+        response["Accept-Ranges"] = "bytes"
+        return response
+    first, last = match.groups()
+    if first:
+        start, end = int(first), min(int(last) if last else size - 1, size - 1)
+    else:
+        start, end = max(size - int(last), 0), size - 1
+    if start > end or start >= size:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    response = StreamingHttpResponse(
+        read_range(path, start, end - start + 1), status=206, content_type=content_type
+    )
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(end - start + 1)
+    response["Accept-Ranges"] = "bytes"
+    return response
+
+
+def read_range(path: Path, start: int, length: int):
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        while length > 0:
+            chunk = handle.read(min(CHUNK, length))
+            if not chunk:
+                break
+            length -= len(chunk)
+            yield chunk

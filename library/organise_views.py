@@ -1,0 +1,125 @@
+"""Organising many samples at once: bulk actions, the trash and tag management."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST, require_safe
+
+from library.models import Sample, SampleTag, Tag
+from library.tasks import requeue_analysis
+from library.trash import TRASH_DAYS, purge
+
+BULK_ACTIONS = {"tag", "untag", "genre", "trash", "analyze"}
+
+
+def safe_next(request, default="library:index"):
+    target = request.POST.get("next") or ""
+    return redirect(target if target.startswith("/") and not target.startswith("//") else default)
+
+
+@require_POST
+def bulk(request):
+    """Apply one action to the selected samples."""
+    action = request.POST.get("action")
+    ids = [value for value in request.POST.getlist("samples") if value.isdigit()]
+    samples = Sample.objects.owned_by(request.user).alive().filter(pk__in=ids)
+    if action not in BULK_ACTIONS or not ids:
+        messages.error(request, "Select samples and an action.")
+        return safe_next(request)
+    value = " ".join(request.POST.get("value", "").split())
+    count = apply_bulk(samples, action, value)
+    messages.success(request, f"{BULK_MESSAGES[action]} {count} sample{'s' if count != 1 else ''}.")
+    return safe_next(request)
+
+
+BULK_MESSAGES = {
+    "tag": "Tagged",
+    "untag": "Untagged",
+    "genre": "Set the genre of",
+    "trash": "Moved to the trash:",
+    "analyze": "Queued for analysis:",
+}
+
+
+def apply_bulk(samples, action: str, value: str) -> int:
+    with transaction.atomic():
+        selected = list(samples)
+        if action == "tag" and value:
+            for sample in selected:
+                sample.add_tag(value)
+        elif action == "untag" and value:
+            for link in SampleTag.objects.filter(sample__in=selected, tag__name__iexact=value):
+                link.delete()
+        elif action == "genre":
+            for sample in selected:
+                sample.save(update_fields=sample.set_by_user(genre=value[:64]))
+        elif action == "trash":
+            for sample in selected:
+                sample.move_to_trash()
+        elif action == "analyze":
+            requeue_analysis(samples)
+    return len(selected)
+
+
+@require_safe
+def trash_list(request):
+    samples = Sample.objects.owned_by(request.user).trashed().order_by("-deleted_at")
+    return TemplateResponse(
+        request, "library/trash.html", {"samples": samples[:500], "days": TRASH_DAYS}
+    )
+
+
+@require_POST
+def empty_trash(request):
+    count = purge(Sample.objects.owned_by(request.user).trashed())
+    messages.success(request, f"Deleted {count} sample{'s' if count != 1 else ''} for good.")
+    return redirect("library:trash")
+
+
+@require_safe
+def tag_list(request):
+    tags = Tag.objects.filter(owner=request.user).annotate(
+        usage=Count("sample_tags", filter=Q(sample_tags__sample__deleted_at__isnull=True))
+    )
+    return TemplateResponse(request, "library/tags.html", {"tags": tags})
+
+
+@require_POST
+def rename_tag(request, pk):
+    """Rename a tag; renaming onto another tag's name merges the two."""
+    tag = get_object_or_404(Tag.objects.filter(owner=request.user), pk=pk)
+    name = " ".join(request.POST.get("name", "").split())[:64]
+    if not name:
+        messages.error(request, "A tag needs a name.")
+        return redirect("library:tags")
+    existing = Tag.objects.filter(owner=request.user, name__iexact=name).exclude(pk=tag.pk).first()
+    if existing:
+        merge_tags(tag, existing)
+        messages.success(request, f"Merged “{tag.name}” into “{existing.name}”.")
+    else:
+        tag.name = name
+        tag.save()
+        messages.success(request, f"Renamed to “{name}”.")
+    return redirect("library:tags")
+
+
+def merge_tags(source: Tag, target: Tag) -> None:
+    """Move every sample of `source` to `target`, then delete `source`."""
+    with transaction.atomic():
+        for link in SampleTag.objects.filter(tag=source).select_related("sample"):
+            if not SampleTag.objects.filter(sample=link.sample, tag=target).exists():
+                SampleTag.objects.create(sample=link.sample, tag=target, source=link.source)
+            link.delete()
+        source.delete()
+
+
+@require_POST
+def delete_tag(request, pk):
+    tag = get_object_or_404(Tag.objects.filter(owner=request.user), pk=pk)
+    for link in SampleTag.objects.filter(tag=tag):
+        link.delete()
+    tag.delete()
+    messages.success(request, f"Deleted the tag “{tag.name}”.")
+    return redirect("library:tags")

@@ -1,0 +1,141 @@
+"""A sample's page and what can be done to one sample: edit, tag, rate, trash, play."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from library.audio import CONTENT_TYPES, ranged_file_response
+from library.forms import SampleEditForm, TagForm
+from library.models import Sample
+from library.tasks import requeue_analysis
+
+
+def own_sample(request, pk, **filters) -> Sample:
+    return get_object_or_404(Sample.objects.owned_by(request.user).filter(**filters), pk=pk)
+
+
+def back(request, sample: Sample):
+    """Return to where the action came from (the list or the sample page)."""
+    target = request.POST.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect("library:sample_detail", pk=sample.pk)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def sample_detail(request, pk):
+    """Everything measured about a sample, with its player and edit form."""
+    sample = get_object_or_404(
+        Sample.objects.owned_by(request.user).select_related("features", "vibe"), pk=pk
+    )
+    form = SampleEditForm(request.POST or None, instance=sample)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Saved.")
+        return redirect("library:sample_detail", pk=sample.pk)
+    context = {
+        "sample": sample,
+        "form": form,
+        "tag_form": TagForm(),
+        "tags": sample.tags.all(),
+        "kits": sample.kits_using(),
+    }
+    return TemplateResponse(request, "library/sample_detail.html", context)
+
+
+@require_POST
+def add_tag(request, pk):
+    sample = own_sample(request, pk, deleted_at__isnull=True)
+    form = TagForm(request.POST)
+    if form.is_valid():
+        sample.add_tag(form.cleaned_data["name"])
+    return tags_response(request, sample, form)
+
+
+@require_POST
+def remove_tag(request, pk, tag_pk):
+    sample = own_sample(request, pk)
+    tag = get_object_or_404(sample.tags.all(), pk=tag_pk)
+    sample.remove_tag(tag)
+    return tags_response(request, sample, TagForm())
+
+
+def tags_response(request, sample, form):
+    if request.htmx.target == "sample-tags":
+        context = {"sample": sample, "tags": sample.tags.all(), "tag_form": form}
+        return TemplateResponse(request, "library/sample_detail.html#tags", context)
+    return back(request, sample)
+
+
+@require_POST
+def set_tempo(request, pk):
+    """Double or halve the tempo (the commonest correction), as the user's value."""
+    sample = own_sample(request, pk)
+    factor = {"double": 2.0, "half": 0.5}.get(request.POST.get("change"))
+    if factor and sample.tempo_bpm and 20 <= sample.tempo_bpm * factor <= 400:
+        sample.save(update_fields=sample.set_by_user(tempo_bpm=round(sample.tempo_bpm * factor, 2)))
+    return back(request, sample)
+
+
+@require_POST
+def reanalyze(request, pk):
+    sample = own_sample(request, pk)
+    requeue_analysis(Sample.objects.filter(pk=sample.pk))
+    messages.info(request, "Analysis queued; values you set by hand stay as they are.")
+    return back(request, sample)
+
+
+@require_POST
+def favorite(request, pk):
+    sample = own_sample(request, pk)
+    sample.is_favorite = request.POST.get("favorite") == "1"
+    sample.save(update_fields=["is_favorite", "updated_at"])
+    return back(request, sample)
+
+
+@require_POST
+def rate(request, pk):
+    sample = own_sample(request, pk)
+    rating = request.POST.get("rating", "")
+    sample.rating = int(rating) if rating in {"1", "2", "3", "4", "5"} else None
+    sample.save(update_fields=["rating", "updated_at"])
+    return back(request, sample)
+
+
+@require_POST
+def trash(request, pk):
+    sample = own_sample(request, pk, deleted_at__isnull=True)
+    sample.move_to_trash()
+    messages.success(request, f"“{sample.name}” is in the trash for 30 days.")
+    return redirect("library:index")
+
+
+@require_POST
+def restore(request, pk):
+    sample = own_sample(request, pk, deleted_at__isnull=False)
+    sample.restore()
+    messages.success(request, f"“{sample.name}” is back in the library.")
+    return redirect(request.POST.get("next") or "library:trash")
+
+
+@require_POST
+def played(request, pk):
+    """Remember that the sample was auditioned (for "recently played")."""
+    Sample.objects.owned_by(request.user).filter(pk=pk).update(last_played_at=timezone.now())
+    return HttpResponse(status=204)
+
+
+@require_safe
+def audio(request, pk):
+    """The sample's playable audio, with byte ranges, to its owner and to shared kits' users."""
+    sample = get_object_or_404(Sample.objects.playable_by(request.user), pk=pk)
+    name = sample.playable_name
+    path = Path(settings.MEDIA_ROOT) / name
+    content_type = CONTENT_TYPES.get(Path(name).suffix.lstrip("."), "application/octet-stream")
+    return ranged_file_response(request, path, content_type)
