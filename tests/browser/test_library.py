@@ -1,0 +1,128 @@
+"""The library in a real browser: filter, search, play with the keyboard, tag, trash, restore."""
+
+import pytest
+
+from library.models import Sample
+from tests import audiogen
+from tests.browser.conftest import assert_no_horizontal_scroll
+from tests.browser.test_import import log_in
+from tests.library.conftest import write_audio
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def uploaded(page, live_server, tmp_path, tasks_inline):
+    """Log in and upload a small library of WAV, AIFF, FLAC and MP3 files through the page."""
+    files = [
+        write_audio(tmp_path / "Kick Deep.wav", audiogen.kick()),
+        write_audio(tmp_path / "Snare Crack.aiff", audiogen.snare()),
+        write_audio(tmp_path / "Keys A minor.flac", audiogen.chord("A", "minor", 4.0)),
+        write_audio(tmp_path / "Beat 90.mp3", audiogen.drum_loop(90, 2)),
+        write_audio(tmp_path / "Beat 140.wav", audiogen.drum_loop(140, 2)),
+    ]
+    log_in(page, live_server)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_input_files("input[type=file]:not([webkitdirectory])", [str(path) for path in files])
+    page.wait_for_selector("#uploads li:has-text('Import finished')")
+    page.wait_for_function(
+        "document.querySelectorAll('#sample-rows .status-ready').length === 5", timeout=60_000
+    )
+    page.goto(live_server.url)
+    return page
+
+
+@pytest.fixture
+def tasks_inline(monkeypatch):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)
+
+
+def visible_names(page) -> set[str]:
+    return {name.strip() for name in page.locator("#sample-rows td.col-name > a").all_inner_texts()}
+
+
+def test_filter_search_and_url_state(uploaded, live_server, screenshot):
+    page = uploaded
+    page.click("summary:has-text('Filters')")
+    page.fill("input[name=bpm_min]", "80")
+    page.fill("input[name=bpm_max]", "100")
+    page.locator("input[name=bpm_max]").dispatch_event("change")
+    page.wait_for_function("document.querySelectorAll('#sample-rows tr').length === 1")
+    assert visible_names(page) == {"Beat 90"}
+    assert "bpm_min=80" in page.url  # the filtered view can be bookmarked
+    page.goto(page.url)
+    assert visible_names(page) == {"Beat 90"}
+
+    page.goto(live_server.url)
+    page.fill("#id_q", "bd")
+    page.wait_for_function("document.querySelectorAll('#sample-rows tr').length === 1")
+    assert visible_names(page) == {"Kick Deep"}
+
+    page.goto(f"{live_server.url}/?key=A&scale=minor")
+    assert visible_names(page) == {"Keys A minor"}
+    screenshot("library-filtered-laptop")
+
+
+@pytest.mark.parametrize("name", ["Kick Deep", "Snare Crack", "Keys A minor", "Beat 90"])
+def test_every_format_plays_in_the_browser(uploaded, name):
+    page = uploaded
+    row = page.locator("#sample-rows tr", has_text=name)
+    row.locator(".play-button").click()
+    page.wait_for_function(
+        "() => { const a = document.getElementById('audition'); return a.currentTime > 0.05; }",
+        timeout=10_000,
+    )
+    assert "playing" in (row.get_attribute("class") or "")
+
+
+def test_keyboard_audition(uploaded):
+    page = uploaded
+    page.locator("h1").click()
+    page.keyboard.press("ArrowDown")
+    first = page.locator("#sample-rows tr.selected")
+    assert first.count() == 1
+    page.wait_for_function("document.getElementById('audition').currentTime > 0.05", timeout=10_000)
+    first_url = page.evaluate("document.getElementById('audition').src")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function(
+        f"document.getElementById('audition').src !== {first_url!r}", timeout=10_000
+    )
+    page.keyboard.press(" ")
+    page.wait_for_function("document.getElementById('audition').paused")
+    assert Sample.objects.exclude(last_played_at=None).count() == 2
+
+
+def test_tag_trash_and_restore(uploaded, live_server, screenshot):
+    page = uploaded
+    page.click("#sample-rows a:has-text('Kick Deep')")
+    page.fill("#id_tag_name", "punchy")
+    page.click("#sample-tags button:has-text('Add')")
+    page.wait_for_selector("#sample-tags li:has-text('punchy')")
+    screenshot("sample-page-laptop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_no_horizontal_scroll(page)
+    screenshot("sample-page-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('Move to trash')")
+    page.wait_for_url(f"{live_server.url}/")
+    assert "Kick Deep" not in visible_names(page)
+    page.goto(f"{live_server.url}/trash/")
+    page.click("tr:has-text('Kick Deep') button:has-text('Restore')")
+    page.goto(f"{live_server.url}/?tag=punchy")
+    assert visible_names(page) == {"Kick Deep"}
+
+
+def test_library_fits_a_phone(uploaded, screenshot):
+    page = uploaded
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_no_horizontal_scroll(page)
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('#sample-rows button, #sample-rows label.select-box, .mainnav a')]
+              .filter(el => el.offsetParent && el.getBoundingClientRect().height < 44).length"""
+    )
+    assert small == 0, "touch targets must be at least 44 px tall"
+    screenshot("library-phone")
