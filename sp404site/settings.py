@@ -177,7 +177,8 @@ else:
             },
             # Tests use a file too, so the live server's threads see WAL and
             # the busy timeout exactly as a real install does.
-            "TEST": {"NAME": DATA_DIR / "test-sp404site.sqlite3"},
+            # One file per test run, so two runs on one machine never share it.
+            "TEST": {"NAME": DATA_DIR / f"test-sp404site-{os.getpid()}.sqlite3"},
         }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

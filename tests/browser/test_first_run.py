@@ -30,8 +30,10 @@ def test_first_run_setup_login_and_navigation(page, live_server, screenshot):
     assert page.locator("h1").inner_text() == "Exports"
 
     page.set_viewport_size({"width": 390, "height": 844})
-    page.click("nav.mainnav >> text=Library")
-    assert_no_horizontal_scroll(page)
+    for name in ("Kits", "Exports", "Library"):
+        page.click(f"nav.mainnav >> text={name}")
+        page.wait_for_selector(f"h1:has-text('{name}')")
+        assert_no_horizontal_scroll(page)
     screenshot("library-empty-phone")
 
     page.click("text=Log out")
