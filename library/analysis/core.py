@@ -1,0 +1,135 @@
+"""``analyze``: one decode, one spectrogram, every result the library stores."""
+
+import dataclasses
+from dataclasses import dataclass
+
+from library.analysis import categories, features, kind, loudness, naming, tonality
+from library.analysis.decoding import ANALYSIS_RATE, DecodedAudio, analysis_signal, load_audio
+from library.analysis.measure import Measurements, measure
+
+# Bumped whenever a change makes earlier results incomparable (feature vector, categories).
+ANALYSIS_VERSION = 1
+DEFAULT_TEMPO_RANGE = (70.0, 180.0)
+# Descriptors come from the first ten minutes: enough for any sample, and it
+# bounds memory (a spectrogram of ten minutes is already about 100 MB).
+MAX_MEASURED_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything measured about one file; field names are part of the app's API."""
+
+    duration: float
+    sample_rate: int
+    channels: int
+    bit_depth: int | None
+    format: str
+    peak: float
+    peak_db: float
+    rms: float
+    rms_db: float
+    loudness_lufs: float | None
+    bpm: float | None
+    bpm_confidence: float | None
+    onset_rate: float
+    key: str | None
+    scale: str | None
+    key_confidence: float
+    spectral_centroid: float
+    spectral_rolloff: float
+    spectral_bandwidth: float
+    spectral_flatness: float
+    zero_crossing_rate: float
+    harmonic_ratio: float
+    mfcc: list[float]
+    kind: str
+    kind_confidence: float
+    category: str
+    category_confidence: float
+    category_source: str
+    feature_vector: list[float]
+    waveform_peaks: list[list[float]]
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready values."""
+        return dataclasses.asdict(self)
+
+
+def analyze(
+    path,
+    *,
+    name_hint: str = "",
+    folder_hint: str = "",
+    tempo_range: tuple[float, float] = DEFAULT_TEMPO_RANGE,
+) -> AnalysisResult:
+    """Decode a file once and analyse it; raises AnalysisError when it cannot be decoded."""
+    return analyze_decoded(
+        load_audio(path), name_hint=name_hint, folder_hint=folder_hint, tempo_range=tempo_range
+    )
+
+
+def analyze_decoded(
+    decoded: DecodedAudio, *, name_hint="", folder_hint="", tempo_range=DEFAULT_TEMPO_RANGE
+) -> AnalysisResult:
+    """Analyse audio already decoded by ``load_audio``."""
+    info = decoded.info
+    mono = decoded.mono()
+    signal = analysis_signal(mono[: MAX_MEASURED_SECONDS * info.sample_rate], info.sample_rate)
+    sound = measure(signal, ANALYSIS_RATE)
+    hints = naming.read_name(name_hint, folder_hint)
+    loop = kind.decide(sound, name_hint, hints.kind, tempo_range)
+    category = categories.categorize(sound, loop.kind, hints)
+    key = _key(sound, category.name)
+    levels = _levels(decoded)
+    return AnalysisResult(
+        duration=round(info.duration, 6),
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+        bit_depth=info.bit_depth,
+        format=info.format,
+        **levels,
+        bpm=loop.bpm,
+        bpm_confidence=loop.bpm_confidence,
+        key=key.tonic,
+        scale=key.scale,
+        key_confidence=key.confidence,
+        **_descriptors(sound),
+        kind=loop.kind,
+        kind_confidence=loop.confidence,
+        category=category.name,
+        category_confidence=category.confidence,
+        category_source=category.source,
+        feature_vector=features.feature_vector(sound, levels["peak"], levels["rms"]),
+        waveform_peaks=loudness.waveform_peaks(mono),
+    )
+
+
+def _levels(decoded: DecodedAudio) -> dict:
+    peak, rms = loudness.peak_and_rms(decoded.samples)
+    lufs = loudness.integrated_loudness(decoded.samples, decoded.info.sample_rate)
+    return {
+        "peak": round(peak, 6),
+        "peak_db": round(loudness.to_db(peak), 2),
+        "rms": round(rms, 6),
+        "rms_db": round(loudness.to_db(rms), 2),
+        "loudness_lufs": None if lufs is None else round(lufs, 2),
+    }
+
+
+def _descriptors(sound: Measurements) -> dict:
+    return {
+        "onset_rate": round(sound.onset_rate, 3),
+        "spectral_centroid": round(sound.centroid, 2),
+        "spectral_rolloff": round(sound.rolloff, 2),
+        "spectral_bandwidth": round(sound.bandwidth, 2),
+        "spectral_flatness": round(sound.flatness, 6),
+        "zero_crossing_rate": round(sound.zero_crossing_rate, 6),
+        "harmonic_ratio": round(min(max(sound.harmonic_ratio, 0.0), 1.0), 4),
+        "mfcc": [round(float(value), 4) for value in sound.mfcc_means],
+    }
+
+
+def _key(sound: Measurements, category: str) -> tonality.Key:
+    if sound.silent or not categories.may_have_key(category):
+        return tonality.NO_KEY
+    return tonality.estimate_key(sound.chroma, sound.harmonic_ratio)

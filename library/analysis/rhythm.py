@@ -1,0 +1,285 @@
+"""Onsets and the tempo of loops.
+
+Tempo of a loop: the file's length fixes the exact value once the number of
+bars is known (n bars of 4/4 last 240 * n / bpm seconds), and the audio decides
+the number of bars.  For each plausible bar count the loop length L (the file
+length minus a possible tail of decay) is found where the onsets fall best on
+a sixteenth-note grid of L / 16n; the bar count whose beat period shows the
+strongest periodicity in the onset envelope, inside the preferred tempo range,
+wins.  Octave ambiguity is settled by taking the fastest tempo whose
+periodicity is nearly as strong as the best, because a beat level repeats at
+every multiple of itself while its subdivision does not.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+MIN_ONSET_STRENGTH = 0.06  # Share of a full-level attack from silence.
+MIN_ONSET_RELATIVE = 0.1  # ... and of the file's strongest onset.
+ONSET_SPACING_SECONDS = 0.05
+BAR_COUNTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+MAX_TAIL_SECONDS = 0.3
+EXACT_LENGTH_AGREEMENT = 0.95  # R(file length) / best R for the length to be exact.
+WHOLE_BPM_AGREEMENT = 0.98
+NEAR_BEST = 0.75
+RANGE_SOFTNESS_OCTAVES = 0.05  # Tempos just outside the preferred range fade out fast.
+MAX_ONSETS_FOR_GRID = 512
+FREE_PEAKS = 3
+FREE_PRIOR = 0.9  # A tempo that does not fit the file's length is a little less likely.
+ACF_BLUR_FRAMES = 1.0
+HOLD_FRAMES = 7  # 20 ms of 2.9 ms envelope frames: one period of a 50 Hz note.
+LOUDNESS_EXPONENT = 0.3  # Stevens' power law: loudness grows as power^0.3.
+
+
+@dataclass(frozen=True)
+class Onsets:
+    """Onset times (s) and strengths, and the per-frame onset envelope."""
+
+    times: np.ndarray
+    strengths: np.ndarray
+    envelope: np.ndarray
+    frame_rate: float
+
+
+@dataclass(frozen=True)
+class Tempo:
+    """A tempo hypothesis: bars, exact bpm, and how well the audio supports it."""
+
+    bpm: float
+    bars: int
+    grid_fit: float
+    periodicity: float
+    score: float
+
+
+def a_weighting(freqs: np.ndarray) -> np.ndarray:
+    """IEC 61672 A-weighting as a power gain (1 at 1 kHz)."""
+    f2 = np.square(freqs)
+    numerator = 12194.0**4 * f2 * f2
+    denominator = (f2 + 20.6**2) * np.sqrt((f2 + 107.7**2) * (f2 + 737.9**2)) * (f2 + 12194.0**2)
+    return np.square(numerator / denominator / 0.7943)
+
+
+def onset_envelope(mel: np.ndarray, mel_freqs: np.ndarray) -> np.ndarray:
+    """Loudness flux per frame, scaled so a full-level attack from silence is about 1.
+
+    Bands are A-weighted and compressed as loudness is, so that a soft hi-hat
+    between kicks and snares counts for less: the beat level is told from its
+    subdivision by these accents.
+    """
+    weighted = mel * a_weighting(mel_freqs)[None, :]
+    top = float(weighted.max())
+    if top <= 0:
+        return np.zeros(len(mel))
+    loudness = (weighted / top) ** LOUDNESS_EXPONENT
+    rises = np.diff(loudness, axis=0, prepend=np.zeros((1, loudness.shape[1]), loudness.dtype))
+    return np.maximum(rises, 0).sum(axis=1) / loudness.sum(axis=1).max()
+
+
+def detect_onsets(envelope, frame_rate, fine_rms, fine_seconds) -> Onsets:
+    """Peaks of the onset envelope, timed precisely on the fine RMS envelope."""
+    spacing = max(1, int(ONSET_SPACING_SECONDS * frame_rate))
+    padded = np.pad(envelope, spacing, constant_values=-1.0)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * spacing + 1)
+    is_peak = envelope >= windows.max(axis=1)
+    threshold = max(MIN_ONSET_STRENGTH, MIN_ONSET_RELATIVE * float(envelope.max(initial=0)))
+    frames = np.flatnonzero(is_peak & (envelope >= threshold))
+    times = _refine_times(frames / frame_rate, fine_rms, fine_seconds)
+    return Onsets(times, envelope[frames], envelope, frame_rate)
+
+
+def _refine_times(coarse: np.ndarray, fine_rms: np.ndarray, fine_seconds: float) -> np.ndarray:
+    # The flux of a 93 ms frame peaks up to half a window before or after the
+    # attack; the sharpest rise of the 3 ms envelope nearby times it to a few ms.
+    energy = np.concatenate(([0.0], np.square(_held(fine_rms), dtype=np.float64), [0.0]))
+    level_db = 10 * np.log10(energy + 1e-18)
+    rise = np.diff(level_db)  # rise[i]: from fine frame i - 1 to frame i.
+    refined = coarse.copy()
+    for index, centre in enumerate(coarse):
+        low = max(0, int((centre - 0.07) / fine_seconds))
+        high = min(fine_rms.size, int((centre + 0.03) / fine_seconds) + 1)
+        if high > low:
+            frame = low + int(rise[low:high].argmax())
+            refined[index] = (frame + _attack_fraction(energy, frame + 1)) * fine_seconds
+    return refined
+
+
+def _held(fine_rms: np.ndarray) -> np.ndarray:
+    """The level held at its maximum over the last 20 ms.
+
+    A low note's short-time RMS ripples with every period, which would read as
+    attacks; holding the maximum over at least one period removes the ripple
+    while leaving the moment of a real attack where it is.
+    """
+    return ndimage.maximum_filter1d(
+        fine_rms, HOLD_FRAMES, origin=HOLD_FRAMES // 2, mode="constant", cval=0.0
+    )
+
+
+def _attack_fraction(energy: np.ndarray, i: int) -> float:
+    """Where in frame i the attack began, from how much of the new energy it holds."""
+    before, during, after = energy[i - 1], energy[i], energy[min(i + 1, energy.size - 1)]
+    gained = max(after, during) - before
+    return float(np.clip(1 - (during - before) / gained, 0, 1)) if gained > 0 else 0.5
+
+
+def circular_autocorrelation(envelope: np.ndarray) -> np.ndarray:
+    """Autocorrelation treating the envelope as one period of a loop, r[0] = 1.
+
+    The envelope is first blurred by about one frame: onsets are spikes, and a
+    beat period that falls between two whole frames would otherwise read weaker.
+    """
+    envelope = ndimage.gaussian_filter1d(envelope, ACF_BLUR_FRAMES, mode="wrap")
+    centred = envelope - envelope.mean()
+    spectrum = np.fft.rfft(centred)
+    result = np.fft.irfft(np.abs(spectrum) ** 2, centred.size)
+    return result / result[0] if result[0] > 0 else np.zeros_like(result)
+
+
+def periodicity_at(acf: np.ndarray, lag_frames: float) -> float:
+    """Autocorrelation at a fractional lag (linear interpolation, circular)."""
+    if acf.size < 2 or lag_frames >= acf.size:
+        return 0.0
+    low = math.floor(lag_frames)
+    share = lag_frames - low
+    return float((1 - share) * acf[low] + share * acf[(low + 1) % acf.size])
+
+
+def grid_fit(times, weights, steps: np.ndarray) -> np.ndarray:
+    """Weighted phase coherence of the onsets on grids of the given step lengths (s).
+
+    1 when every onset falls on the grid, near 0 when they are spread evenly.
+    """
+    phases = (2 * np.pi) * times[None, :] / steps[:, None]
+    real = np.cos(phases) @ weights
+    imaginary = np.sin(phases) @ weights
+    return np.hypot(real, imaginary) / weights.sum()
+
+
+def _loop_fit(times, weights, lengths: np.ndarray, bars: int) -> np.ndarray:
+    # Sixteenths suit straight rhythms; eighth-note triplets suit shuffles.
+    straight = grid_fit(times, weights, lengths / (16 * bars))
+    shuffled = grid_fit(times, weights, lengths / (12 * bars))
+    return np.maximum(straight, shuffled)
+
+
+def fit_length(times, weights, duration: float, bars: int) -> tuple[float, float]:
+    """The loop length (file length minus any tail) that best fits ``bars`` bars, and its fit."""
+    shortest = max(duration - MAX_TAIL_SECONDS, 0.75 * duration)
+    coarse = np.arange(duration + 0.004, shortest, -0.002)
+    fits = _loop_fit(times, weights, coarse, bars)
+    centre = coarse[int(fits.argmax())]
+    fine = np.arange(centre - 0.002, centre + 0.002, 0.00025)
+    fine_fits = _loop_fit(times, weights, fine, bars)
+    best_fit = float(max(fine_fits.max(), fits.max()))
+    best_length = float(fine[int(fine_fits.argmax())])
+    exact = float(_loop_fit(times, weights, np.array([duration]), bars)[0])
+    if exact >= EXACT_LENGTH_AGREEMENT * best_fit:
+        return duration, exact
+    return _whole_bpm_length(times, weights, best_length, best_fit, bars), best_fit
+
+
+def _whole_bpm_length(times, weights, length: float, fit: float, bars: int) -> float:
+    # With a tail the length no longer fixes the tempo; producers almost always
+    # work at whole BPMs, so take one when the onsets fit it as well.
+    bpm = 240 * bars / length
+    candidates = np.array([math.floor(bpm), math.ceil(bpm)], dtype=float)
+    lengths = 240 * bars / candidates
+    fits = _loop_fit(times, weights, lengths, bars)
+    best = int(fits.argmax())
+    return float(lengths[best]) if fits[best] >= WHOLE_BPM_AGREEMENT * fit else length
+
+
+def _range_weight(bpm: float, tempo_range) -> float:
+    low, high = tempo_range
+    outside = max(math.log2(low / bpm), math.log2(bpm / high), 0.0)
+    return math.exp(-0.5 * (outside / RANGE_SOFTNESS_OCTAVES) ** 2)
+
+
+def tempo_candidates(onsets: Onsets, duration: float, tempo_range) -> list[Tempo]:
+    """Hypotheses from whole bars of the file's length, and from the rhythm alone."""
+    order = np.argsort(onsets.strengths)[::-1][:MAX_ONSETS_FOR_GRID]
+    times, weights = onsets.times[order], onsets.strengths[order]
+    whole_bars = bar_candidates(onsets, times, weights, duration, tempo_range)
+    # A file that is not a whole number of bars (or has an odd count, like 20)
+    # still has a tempo; such hypotheses lose to exact ones at the same tempo.
+    free = [
+        candidate
+        for candidate in free_candidates(onsets, times, weights, tempo_range)
+        if all(abs(math.log(candidate.bpm / exact.bpm)) > 0.02 for exact in whole_bars)
+    ]
+    return whole_bars + free
+
+
+def bar_candidates(onsets, times, weights, duration, tempo_range) -> list[Tempo]:
+    """One hypothesis per plausible bar count, scored by grid fit and periodicity."""
+    low, high = tempo_range
+    candidates = []
+    for bars in BAR_COUNTS:
+        if not low / 2 <= 240 * bars / duration <= high * 2:
+            continue
+        length, fit = fit_length(times, weights, duration, bars)
+        bpm = 240 * bars / length
+        # One period of the loop, without its tail, so the autocorrelation wraps cleanly.
+        period = onsets.envelope[: max(2, round(length * onsets.frame_rate))]
+        acf = circular_autocorrelation(period)
+        periodicity = periodicity_at(acf, 60 / bpm * onsets.frame_rate)
+        prior = 1.0 if bars & (bars - 1) == 0 else 0.85
+        score = max(periodicity, 0.0) * fit * prior * _range_weight(bpm, tempo_range)
+        candidates.append(Tempo(round(bpm, 3), bars, fit, periodicity, score))
+    return candidates
+
+
+def free_candidates(onsets: Onsets, times, weights, tempo_range) -> list[Tempo]:
+    """Tempos of the strongest autocorrelation peaks in range, refined on the onsets."""
+    acf = circular_autocorrelation(onsets.envelope)
+    low, high = tempo_range
+    shortest = max(2, math.ceil(60 / high * onsets.frame_rate))
+    longest = min(acf.size - 2, math.floor(60 / low * onsets.frame_rate))
+    lags = np.arange(shortest, longest + 1)
+    if lags.size == 0:
+        return []
+    is_peak = (acf[lags] >= acf[lags - 1]) & (acf[lags] >= acf[lags + 1])
+    peaks = lags[is_peak][np.argsort(acf[lags][is_peak])[::-1][:FREE_PEAKS]]
+    candidates = []
+    for lag in peaks:
+        bpm, fit = _refine_bpm(times, weights, 60 * onsets.frame_rate / lag)
+        periodicity = periodicity_at(acf, 60 / bpm * onsets.frame_rate)
+        score = max(periodicity, 0.0) * fit * FREE_PRIOR * _range_weight(bpm, tempo_range)
+        candidates.append(Tempo(round(bpm, 3), 0, fit, periodicity, score))
+    return candidates
+
+
+def _refine_bpm(times, weights, bpm: float) -> tuple[float, float]:
+    """The tempo near ``bpm`` (within a frame's worth) whose grid the onsets fit best."""
+    for spread, count in ((0.04, 161), (0.0005, 41)):
+        tried = bpm * (1 + np.linspace(-spread, spread, count))
+        beats = 60 / tried
+        fits = np.maximum(grid_fit(times, weights, beats / 4), grid_fit(times, weights, beats / 3))
+        bpm = float(tried[int(fits.argmax())])
+    whole = float(round(bpm))
+    whole_fit = _loop_fit(times, weights, np.array([240.0 / whole]), 1)[0] if whole else 0.0
+    best_fit = float(fits.max())
+    return (
+        (whole, float(whole_fit))
+        if whole_fit >= WHOLE_BPM_AGREEMENT * best_fit
+        else (bpm, best_fit)
+    )
+
+
+def choose_tempo(candidates: list[Tempo]) -> tuple[Tempo | None, float]:
+    """The fastest nearly-best hypothesis, and a confidence in it (0..1)."""
+    if not candidates:
+        return None, 0.0
+    best = max(candidate.score for candidate in candidates)
+    if best <= 0:
+        return None, 0.0
+    near = [candidate for candidate in candidates if candidate.score >= NEAR_BEST * best]
+    chosen = max(near, key=lambda candidate: candidate.bpm)
+    rivals = [c.score for c in candidates if abs(math.log2(c.bpm / chosen.bpm)) > 0.05]
+    ambiguity = min(1.0, max(rivals, default=0.0) / chosen.score)
+    confidence = chosen.grid_fit * math.sqrt(max(chosen.periodicity, 0.0)) * (1 - ambiguity / 2)
+    return chosen, float(np.clip(confidence, 0.0, 1.0))
