@@ -118,9 +118,15 @@ def run(work: Path, count: int) -> None:
         os.killpg(cluster.pid, signal.SIGTERM)
         cluster.wait(timeout=60)
     floor = baseline(paths, work / "baseline")
-    print(f"import (hash, decode check, store, rows):   {imported:6.1f} s  {count / imported:7.1f} files/s")
-    print(f"import + analysis by the cluster (2 workers): {finished:6.1f} s  {count / finished:7.1f} files/s")
-    print(f"baseline read + hash + copy:                {floor:6.1f} s  {count / floor:7.1f} files/s")
+    print(
+        f"import (hash, decode check, store, rows):   {imported:6.1f} s  {count / imported:7.1f} files/s"
+    )
+    print(
+        f"import + analysis by the cluster (2 workers): {finished:6.1f} s  {count / finished:7.1f} files/s"
+    )
+    print(
+        f"baseline read + hash + copy:                {floor:6.1f} s  {count / floor:7.1f} files/s"
+    )
     print(f"ratio end-to-end / baseline: {finished / floor:.1f}x")
 
 

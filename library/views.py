@@ -11,6 +11,13 @@ from library.filters import LibraryFilterForm
 from library.models import Sample, Tag
 
 PAGE_SIZE = 50
+# The list draws precomputed thumbnails; the bulky columns stay in the database.
+LIST_DEFERRED = [
+    "search_text",
+    "features__waveform_peaks",
+    "features__feature_vector",
+    "features__mfcc",
+]
 
 
 def filtered_samples(request):
@@ -19,7 +26,7 @@ def filtered_samples(request):
     samples = Sample.objects.owned_by(request.user).alive()
     if form.is_bound:
         samples = form.filter(samples)
-    samples = samples.select_related("features").prefetch_related("tags")
+    samples = samples.select_related("features").prefetch_related("tags").defer(*LIST_DEFERRED)
     return form, samples
 
 
@@ -55,7 +62,10 @@ def index(request):
 def sample_row(request, pk):
     """One row of the sample list; rows still being analysed poll this."""
     sample = get_object_or_404(
-        Sample.objects.owned_by(request.user).select_related("features").prefetch_related("tags"),
+        Sample.objects.owned_by(request.user)
+        .select_related("features")
+        .prefetch_related("tags")
+        .defer(*LIST_DEFERRED),
         pk=pk,
     )
     return TemplateResponse(request, "library/index.html#sample-rows", {"samples": [sample]})

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from library.vocabulary import AUDIO_FORMATS, CATEGORY_LABELS, PITCH_CLASSES, SCALES
+from library.waveforms import thumbnail_path
 
 KEY_CHOICES = [(pitch, pitch) for pitch in PITCH_CLASSES]
 SCALE_CHOICES = [(scale, scale.capitalize()) for scale in SCALES]
@@ -324,6 +325,7 @@ def features_from(result) -> dict:
         "mfcc": [round(float(value), 4) for value in result.mfcc],
         "feature_vector": np.asarray(result.feature_vector, dtype=np.float32).tobytes(),
         "waveform_peaks": result.waveform_peaks,
+        "waveform_thumbnail": thumbnail_path(result.waveform_peaks),
     }
 
 
@@ -356,6 +358,7 @@ class AudioFeatures(models.Model):
     mfcc = models.JSONField(default=list, help_text="13 MFCC means.")
     feature_vector = models.BinaryField(help_text="float32 vector for similarity search.")
     waveform_peaks = models.JSONField(default=list, help_text="[min, max] pairs for drawing.")
+    waveform_thumbnail = models.TextField(blank=True, help_text="SVG path for the list.")
     analysis_version = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 

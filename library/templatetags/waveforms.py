@@ -1,36 +1,25 @@
-"""Server-drawn SVG waveforms from stored [min, max] peak pairs."""
+"""Server-drawn SVG waveforms."""
 
 from django import template
 from django.utils.html import format_html
 
+from library.waveforms import THUMBNAIL_HEIGHT, THUMBNAIL_WIDTH, merge_buckets, waveform_path
+
 register = template.Library()
-
-
-def waveform_path(peaks, width: int, height: int) -> str:
-    """An SVG path with one vertical stroke per peak bucket."""
-    if not peaks:
-        return ""
-    middle = height / 2
-    step = width / len(peaks)
-    strokes = []
-    for index, (low, high) in enumerate(peaks):
-        x = round(index * step + step / 2, 1)
-        top = round(middle - max(high, 0.0) * middle, 1)
-        bottom = round(middle - min(low, 0.0) * middle, 1)
-        if bottom - top < 0.5:
-            bottom = top + 0.5
-        strokes.append(f"M{x} {top}V{bottom}")
-    return "".join(strokes)
+SVG = (
+    '<svg class="{}" viewBox="0 0 {} {}" preserveAspectRatio="none" aria-hidden="true">'
+    '<path d="{}" vector-effect="non-scaling-stroke"/></svg>'
+)
 
 
 @register.simple_tag
-def waveform(peaks, width=240, height=40, css_class="waveform"):
-    """Inline SVG of a sample's waveform, or an empty placeholder without peaks."""
-    return format_html(
-        '<svg class="{}" viewBox="0 0 {} {}" preserveAspectRatio="none" aria-hidden="true">'
-        '<path d="{}" vector-effect="non-scaling-stroke"/></svg>',
-        css_class,
-        width,
-        height,
-        waveform_path(peaks or [], width, height),
-    )
+def waveform(peaks, width=800, height=80, css_class="waveform", buckets=256):
+    """Inline SVG of a waveform drawn from its peaks."""
+    path = waveform_path(merge_buckets(peaks or [], buckets), width, height)
+    return format_html(SVG, css_class, width, height, path)
+
+
+@register.simple_tag
+def waveform_thumbnail(path):
+    """Inline SVG of a precomputed thumbnail path (see library.waveforms)."""
+    return format_html(SVG, "waveform", THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT, path or "")

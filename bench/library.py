@@ -1,0 +1,243 @@
+"""Library benchmark: server time per request with 100,000 samples.
+
+Fills a fresh SQLite database (or the one DATABASE_URL names) with realistic
+sample rows (features, tags, genres, tempos, keys, folders), then times requests
+through Django's test client: the unfiltered first page, 20 typical filter
+combinations (htmx results partial), text search, and find-similar. The same
+queries run again with the app's indexes dropped, in the same run, for a ratio.
+
+    .venv/bin/python bench/library.py [--samples 100000] [--repeat 15]
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("SP404_DATA_DIR", tempfile.mkdtemp(prefix="sp404-bench-library-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sp404site.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from library.analysis.features import FEATURE_NAMES  # noqa: E402
+from library.models import AudioFeatures, Sample, SampleTag, Tag  # noqa: E402
+from library.search import document  # noqa: E402
+from library.vocabulary import PITCH_CLASSES  # noqa: E402
+from library.waveforms import thumbnail_path  # noqa: E402
+
+ONE_SHOTS = ["kick", "snare", "clap", "closed_hat", "open_hat", "cymbal", "tom", "percussion", "bass", "fx"]  # fmt: skip
+LOOPS = ["drum_loop", "melodic_loop", "bass_loop", "vocal_loop"]
+GENRES = ["hip hop", "lofi", "house", "techno", "trap", "jazz", "soul", "dnb", "ambient", ""]
+WORDS = ["dusty", "warm", "crispy", "deep", "tape", "vinyl", "punchy", "dark", "bright", "808",
+         "analog", "boom", "bap", "room", "soft", "hard", "shaker", "rim", "keys", "rhodes"]  # fmt: skip
+PACKS = ["Dusty Drums", "Lofi Essentials", "Trap Kit Vol 2", "Soul Chops", "Modular Textures"]
+TAGS = [f"{word}{suffix}" for word in WORDS for suffix in ("", " vibes", " hits", " one", " two")]
+
+FILTERS = [
+    {"kind": "loop"},
+    {"kind": "one-shot", "category": "kick"},
+    {"category": "snare"},
+    {"bpm_min": 85, "bpm_max": 95},
+    {"bpm_min": 120, "bpm_max": 130, "kind": "loop"},
+    {"key": "A", "scale": "minor"},
+    {"key": "A", "scale": "minor", "compatible": "on"},
+    {"key": "F#", "scale": "major", "compatible": "on", "bpm_min": 80, "bpm_max": 100},
+    {"genre": "lofi"},
+    {"genre": "house", "bpm_min": 118, "bpm_max": 128},
+    {"tag": "dusty"},
+    {"tag": "vinyl hits", "kind": "loop"},
+    {"folder": "Dusty Drums"},
+    {"folder": "Soul Chops/Loops", "sort": "bpm"},
+    {"duration_max": 0.5},
+    {"duration_min": 4, "duration_max": 16, "sort": "-duration"},
+    {"status": "ready", "sort": "name"},
+    {"favorite": "on"},
+    {"rating_min": 4, "sort": "rating"},
+    {"category": "closed_hat", "sort": "name", "page": 3},
+]
+SEARCHES = ["kick", "bd", "dusty snare", "hh", "vinyl", "rhodes keys", "808", "tape warm loop"]
+
+
+def fake_sample(owner, rng: random.Random, index: int) -> Sample:
+    loop = rng.random() < 0.3
+    category = rng.choice(LOOPS if loop else ONE_SHOTS)
+    pack = rng.choice(PACKS)
+    folder = f"{pack}/{'Loops' if loop else category.replace('_', ' ').title() + 's'}"
+    name = f"{rng.choice(WORDS).title()} {category.replace('_', ' ')} {index % 97:02d}"
+    tonal = category in {"melodic_loop", "bass_loop", "bass", "vocal_loop"}
+    key = rng.choice(PITCH_CLASSES) if tonal else ""
+    return Sample(
+        owner=owner, name=name, file=f"audio/{index:064x}.wav", original_filename=f"{name}.wav",
+        source_path=folder, sha256=f"{index:064x}", file_size=rng.randint(10_000, 5_000_000),
+        format="wav", duration=rng.uniform(2, 16) if loop else rng.uniform(0.05, 2.5),
+        sample_rate=rng.choice([44100, 48000, 96000]), channels=rng.choice([1, 2]), bit_depth=24,
+        genre=rng.choice(GENRES), tempo_bpm=round(rng.uniform(70, 175), 1) if loop else None,
+        key=key, scale=rng.choice(["major", "minor"]) if key else "", kind="loop" if loop else "one-shot",
+        category=category, category_confidence=rng.random(), status="ready",
+        is_favorite=rng.random() < 0.03, rating=rng.choice([None, None, None, 1, 2, 3, 4, 5]),
+    )  # fmt: skip
+
+
+def fake_features(sample: Sample, rng: np.random.Generator) -> AudioFeatures:
+    peaks = np.abs(rng.normal(0, 0.3, 256)).clip(0, 1).round(3)
+    return AudioFeatures(
+        sample_id=sample.pk, tempo_bpm=sample.tempo_bpm, tempo_confidence=0.8 if sample.tempo_bpm else None,
+        onset_rate=float(rng.uniform(0, 8)), key=sample.key, scale=sample.scale,
+        key_confidence=0.7 if sample.key else None, kind=sample.kind, kind_confidence=0.9,
+        category=sample.category, category_confidence=0.8, spectral_centroid=float(rng.uniform(100, 8000)),
+        spectral_rolloff=float(rng.uniform(200, 12000)), spectral_bandwidth=float(rng.uniform(100, 4000)),
+        spectral_flatness=float(rng.uniform(0, 0.5)), zero_crossing_rate=float(rng.uniform(0, 0.3)),
+        rms=float(rng.uniform(0.01, 0.5)), peak=float(rng.uniform(0.2, 1)), loudness_lufs=float(rng.uniform(-30, -6)),
+        harmonic_ratio=float(rng.uniform(0, 1)), mfcc=rng.normal(0, 10, 13).round(4).tolist(),
+        feature_vector=rng.normal(0, 1, len(FEATURE_NAMES)).astype(np.float32).tobytes(),
+        waveform_peaks=[[-value, value] for value in peaks.tolist()],
+        waveform_thumbnail=thumbnail_path([[-value, value] for value in peaks.tolist()]),
+    )  # fmt: skip
+
+
+def fill(count: int):
+    owner = get_user_model().objects.create_user("bench", password="bench")
+    rng, np_rng = random.Random(1), np.random.default_rng(1)
+    tags = Tag.objects.bulk_create(Tag(owner=owner, name=name) for name in TAGS)
+    batch = 5000
+    for start in range(0, count, batch):
+        with transaction.atomic():
+            samples = [
+                fake_sample(owner, rng, index) for index in range(start, min(start + batch, count))
+            ]
+            chosen = [rng.sample(tags, rng.randint(0, 3)) for _ in samples]
+            for sample, sample_tags in zip(samples, chosen, strict=True):
+                sample.search_text = document(sample, [tag.name for tag in sample_tags])
+            samples = Sample.objects.bulk_create(samples)
+            AudioFeatures.objects.bulk_create(fake_features(sample, np_rng) for sample in samples)
+            SampleTag.objects.bulk_create(
+                SampleTag(sample=sample, tag=tag)
+                for sample, sample_tags in zip(samples, chosen, strict=True)
+                for tag in sample_tags
+            )
+    return owner
+
+
+def timed(client: Client, url: str, params: dict, headers: dict, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url, params, headers=headers)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, params, response.status_code)
+    return times
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[
+        min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))
+    ]
+
+
+def run_suite(client: Client, repeat: int, similar_id: int | None) -> dict[str, list[float]]:
+    partial = {"HX-Request": "true", "HX-Target": "results"}
+    results = {"first page (full)": timed(client, "/", {}, {}, repeat)}
+    results["filters (partial)"] = [
+        t for params in FILTERS for t in timed(client, "/", params, partial, repeat)
+    ]
+    results["search (partial)"] = [
+        t for q in SEARCHES for t in timed(client, "/", {"q": q}, partial, repeat)
+    ]
+    if similar_id:
+        results["find similar"] = timed(client, f"/samples/{similar_id}/similar/", {}, {}, repeat)
+    return results
+
+
+def drop_indexes() -> int:
+    """Drop the app's own B-tree indexes on the library tables (not keys or FTS)."""
+    with connection.cursor() as cursor:
+        names = []
+        for table in (
+            "library_sample",
+            "library_sampletag",
+            "library_tag",
+            "library_audiofeatures",
+        ):
+            constraints = connection.introspection.get_constraints(cursor, table)
+            names += [
+                name for name, info in constraints.items()
+                if info["index"] and not info["unique"] and not info["primary_key"]
+            ]  # fmt: skip
+        for name in names:
+            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+        if connection.vendor == "sqlite":
+            cursor.execute("ANALYZE")
+    return len(names)
+
+
+def report(label: str, with_indexes: dict, without: dict) -> None:
+    print(f"\n{label}")
+    print(
+        f"{'query':<22}{'p50 ms':>9}{'p95 ms':>9}{'no-index p50':>14}{'no-index p95':>14}{'ratio p95':>11}"
+    )
+    for name, times in with_indexes.items():
+        p50, p95 = percentiles(times)
+        slow50, slow95 = percentiles(without[name])
+        print(
+            f"{name:<22}{p50:>9.1f}{p95:>9.1f}{slow50:>14.1f}{slow95:>14.1f}{slow95 / p95:>10.1f}x"
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--samples", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    started = time.perf_counter()
+    owner = fill(args.samples)
+    print(
+        f"filled {args.samples:,} samples on {connection.vendor} in {time.perf_counter() - started:.0f} s"
+    )
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    client = Client()
+    client.force_login(owner)
+    similar_id = None
+    try:
+        from django.urls import reverse
+
+        reverse("library:similar", args=[1])
+        similar_id = Sample.objects.order_by("?").values_list("pk", flat=True).first()
+    except Exception:  # the similar view may not exist yet
+        similar_id = None
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/", {"kind": "loop"}, headers={"HX-Request": "true", "HX-Target": "results"})
+    print(f"queries per filtered results partial: {len(queries)}")
+    run_suite(client, 2, similar_id)  # warm caches
+    indexed = run_suite(client, args.repeat, similar_id)
+    dropped = drop_indexes()
+    unindexed = run_suite(client, max(3, args.repeat // 3), similar_id)
+    report(
+        f"server time per request, {args.samples:,} samples ({dropped} indexes dropped for the baseline)",
+        indexed,
+        unindexed,
+    )
+
+
+if __name__ == "__main__":
+    main()
