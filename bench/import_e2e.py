@@ -116,7 +116,11 @@ def run(work: Path, count: int) -> None:
         finished = time.perf_counter() - started
     finally:
         os.killpg(cluster.pid, signal.SIGTERM)
-        cluster.wait(timeout=60)
+        try:
+            cluster.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(cluster.pid, signal.SIGKILL)
+            cluster.wait()
     floor = baseline(paths, work / "baseline")
     print(
         f"import (hash, decode check, store, rows):   {imported:6.1f} s  {count / imported:7.1f} files/s"

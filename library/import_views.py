@@ -16,7 +16,13 @@ from django_htmx.http import HttpResponseStopPolling
 from django_q.tasks import async_task
 
 from library.forms import UrlImportForm
-from library.importing import ImportRejected, check_free_space, finish_batch, start_batch
+from library.importing import (
+    ImportRejected,
+    check_free_space,
+    finish_batch,
+    flush_analysis,
+    start_batch,
+)
 from library.models import Batch, BatchItem
 from library.sources import import_one, scratch_dir
 
@@ -100,6 +106,8 @@ def upload_file(request, pk):
         Batch.objects.filter(pk=batch.pk).update(total_files=batch.processed_files + 1)
     display_path = request.POST.get("path") or upload.name
     items = import_upload(batch, upload, display_path)
+    # Each file's analysis starts as soon as it is stored, so its row fills in.
+    flush_analysis(batch)
     rows = [item.sample for item in items if item.status == BatchItem.Status.IMPORTED]
     return JsonResponse(
         {

@@ -244,6 +244,10 @@ def expect_more_files(batch: Batch, count: int) -> None:
         Batch.objects.filter(pk=batch.pk).update(total_files=F("total_files") + count)
 
 
+# Samples of a batch are queued for analysis in groups: one task per file
+# would make the queue's bookkeeping cost more than analysing a one-shot.
+ANALYSIS_FLUSH = 16
+
 COUNTER_FOR_STATUS = {
     BatchItem.Status.IMPORTED: "imported_count",
     BatchItem.Status.DUPLICATE: "duplicate_count",
@@ -268,15 +272,26 @@ def record(batch: Batch, outcome: Outcome) -> BatchItem:
             **{counter: F(counter) + 1},
         )
     if outcome.status == BatchItem.Status.IMPORTED:
-        from library.tasks import queue_analysis, queue_preview
+        from library.tasks import queue_preview
 
-        queue_analysis([outcome.sample.pk])
         queue_preview(outcome.sample)
+        pending = batch.__dict__.setdefault("_pending_analysis", [])
+        pending.append(outcome.sample.pk)
+        if len(pending) >= ANALYSIS_FLUSH:
+            flush_analysis(batch)
     return item
+
+
+def flush_analysis(batch: Batch) -> None:
+    """Queue analysis for the samples this batch imported since the last flush."""
+    from library.tasks import queue_analysis
+
+    queue_analysis(batch.__dict__.pop("_pending_analysis", []))
 
 
 def finish_batch(batch: Batch, error: str = "") -> Batch:
     """Close a batch: completed, or failed when nothing could be read at all."""
+    flush_analysis(batch)
     batch.refresh_from_db()
     batch.status = Batch.Status.FAILED if error else Batch.Status.COMPLETED
     batch.error = error

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 # Several samples per task keep the queue's own overhead small next to the
 # analysis of short one-shots.
-ANALYSIS_CHUNK = 8
+ANALYSIS_CHUNK = 16
 
 
 def queue_analysis(sample_ids, *, force: bool = False) -> None:

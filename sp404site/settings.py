@@ -242,7 +242,8 @@ Q_CLUSTER = {
     # Recycle workers so memory held by audio libraries is returned.
     "recycle": env_int("SP404_WORKER_RECYCLE", 200, minimum=1),
     "queue_limit": TASK_WORKERS * 4,
-    "save_limit": 1000,
+    # Results live on the models; only failed tasks are kept for the admin.
+    "save_limit": -1,
     "ack_failures": True,
     "catch_up": False,
     "poll": float(os.environ.get("SP404_QUEUE_POLL", "0.5")),
