@@ -61,6 +61,10 @@ class Export(models.Model):
     sample_rate = models.PositiveIntegerField(default=48000)
     bit_depth = models.PositiveSmallIntegerField(default=16)
     mono = models.BooleanField(default=False, help_text="Sum stereo to mono.")
+    trim_silence = models.BooleanField(default=False)
+    normalize = models.BooleanField(default=False, help_text="Peak-normalise each file.")
+    pad_short = models.BooleanField(default=False, help_text="Pad samples under 100 ms.")
+    uppercase = models.BooleanField(default=False, help_text="UPPERCASE file names.")
     organisation = models.CharField(
         max_length=5, choices=ExportOrganisation.choices, default=ExportOrganisation.FLAT
     )
@@ -131,6 +135,33 @@ class Export(models.Model):
             return 0
         return round(100 * self.processed_files / self.total_files)
 
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.COMPLETED, self.Status.FAILED, self.Status.CANCELLED}
+
+    @property
+    def download_ready(self) -> bool:
+        return (
+            self.destination == self.Destination.ZIP
+            and self.status == self.Status.COMPLETED
+            and bool(self.output_path)
+        )
+
+    def options(self):
+        """The conversion settings as the SP-404 module takes them."""
+        from exports.sp404 import ExportOptions
+
+        return ExportOptions(
+            format=self.format,
+            sample_rate=self.sample_rate,
+            bit_depth=self.bit_depth,
+            mono=self.mono,
+            trim_silence=self.trim_silence,
+            normalize=self.normalize,
+            pad_short=self.pad_short,
+            uppercase=self.uppercase,
+        )
+
 
 class ExportItemStatus(models.TextChoices):
     PENDING = "pending", "Waiting"
@@ -159,6 +190,10 @@ class ExportItem(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
     size = models.PositiveBigIntegerField(default=0)
+    verification = models.CharField(
+        max_length=255, blank=True, help_text="What reading the written file back found."
+    )
+    warnings = models.TextField(blank=True)
 
     class Meta:
         ordering = ["id"]

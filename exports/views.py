@@ -1,23 +1,145 @@
-"""Export pages."""
+"""Export pages: choose what and how, watch it run, download it."""
 
-from django.shortcuts import get_object_or_404
+from pathlib import Path
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_safe
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import HttpResponseStopPolling
 
+from exports.forms import ExportForm
 from exports.models import Export
+from exports.planning import ExportRefused, create_export, entries_for_kit
+from exports.runner import retry_failed
+from exports.tasks import queue_export
+from kits.models import Kit
+from library.filters import LibraryFilterForm
+from library.models import Sample, UserPreference
 
 
 @require_safe
 def index(request):
     """The user's export history."""
     exports = Export.objects.owned_by(request.user).select_related("kit")[:100]
-    return TemplateResponse(request, "exports/index.html", {"exports": exports})
+    kits = Kit.objects.owned_by(request.user).only("pk", "name")
+    return TemplateResponse(request, "exports/index.html", {"exports": exports, "kits": kits})
+
+
+def chosen_source(request, params):
+    """What the export is of: a kit, picked samples, or a library filter's result."""
+    if params.get("kit"):
+        kit = get_object_or_404(Kit.objects.owned_by(request.user), pk=params["kit"])
+        return {"source": Export.Source.KIT, "kit": kit, "label": f"Kit “{kit.name}”"}
+    samples = Sample.objects.owned_by(request.user).alive()
+    if params.get("samples"):
+        ids = [value for value in params["samples"].split(",") if value.isdigit()]
+        picked = samples.filter(pk__in=ids)
+        return {
+            "source": Export.Source.SELECTION,
+            "samples": picked,
+            "label": f"{picked.count()} selected samples",
+        }
+    form = LibraryFilterForm(QueryDict(params.get("filter", "")))
+    result = form.filter(samples)
+    return {
+        "source": Export.Source.FILTER,
+        "samples": result,
+        "label": f"{result.count()} samples from the library",
+    }
+
+
+def initial_values(source) -> dict:
+    preferences = UserPreference.load()
+    kit = source.get("kit")
+    organisation = preferences.default_export_organisation
+    if organisation == "kit" and not kit:
+        organisation = "flat"
+    return {
+        "name": kit.name if kit else "Samples",
+        "format": preferences.default_export_format,
+        "organisation": organisation,
+        "uppercase": False,
+    }
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def new(request):
+    """The export form, offering the preferences' defaults."""
+    params = request.POST if request.method == "POST" else request.GET
+    source = chosen_source(request, params)
+    form = ExportForm(request.POST or None, initial=initial_values(source))
+    if request.method == "POST" and form.is_valid():
+        try:
+            export = start(request.user, form, source)
+        except ExportRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            return redirect("exports:export_detail", pk=export.pk)
+    context = {"form": form, "source": source, "params": params}
+    return TemplateResponse(request, "exports/new.html", context)
+
+
+def start(owner, form: ExportForm, source) -> Export:
+    fields = {name: form.cleaned_data[name] for name in ExportForm.Meta.fields}
+    kit = source.get("kit")
+    banks = "".join(form.cleaned_data["banks"]) if kit else ""
+    if kit:
+        entries = entries_for_kit(kit, banks)
+    else:
+        entries = [(sample, "", None) for sample in source["samples"].order_by("name", "pk")]
+    export = create_export(
+        owner, entries=entries, source=source["source"], kit=kit, banks=banks, **fields
+    )
+    queue_export(export)
+    return export
 
 
 @require_safe
 def export_detail(request, pk):
+    """Progress, per-file results and the download; the progress part polls itself."""
+    export = get_object_or_404(Export.objects.owned_by(request.user).select_related("kit"), pk=pk)
+    context = {"export": export, "items": export.items.select_related("sample")}
+    if request.htmx.target == "export-progress":
+        template = "exports/export_detail.html#progress"
+        if export.is_finished:
+            response = HttpResponseStopPolling(render_to_string(template, context, request=request))
+        else:
+            response = TemplateResponse(request, template, context)
+    else:
+        response = TemplateResponse(request, "exports/export_detail.html", context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+@require_safe
+def download(request, pk):
+    """Stream the finished ZIP from disk."""
     export = get_object_or_404(Export.objects.owned_by(request.user), pk=pk)
-    items = export.items.select_related("sample")
-    return TemplateResponse(
-        request, "exports/export_detail.html", {"export": export, "items": items}
+    path = Path(export.output_path) if export.download_ready else None
+    if path is None or not path.exists():
+        raise Http404("This export has no ZIP to download (it may have expired).")
+    return FileResponse(
+        open(path, "rb"), as_attachment=True, filename=path.name[path.name.index("-") + 1 :]
     )
+
+
+@require_POST
+def cancel(request, pk):
+    export = get_object_or_404(Export.objects.owned_by(request.user), pk=pk)
+    if not export.is_finished:
+        Export.objects.filter(pk=export.pk).update(status=Export.Status.CANCELLED)
+        messages.info(request, "The export stops after the file it is writing.")
+    return redirect("exports:export_detail", pk=export.pk)
+
+
+@require_POST
+def retry(request, pk):
+    export = get_object_or_404(Export.objects.owned_by(request.user), pk=pk)
+    if export.is_finished and retry_failed(export):
+        queue_export(export)
+        messages.info(request, "Trying the failed files again.")
+    return redirect("exports:export_detail", pk=export.pk)

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from library.models import Sample, SampleTag, Tag
@@ -24,6 +25,8 @@ def bulk(request):
     """Apply one action to the selected samples."""
     action = request.POST.get("action")
     ids = [value for value in request.POST.getlist("samples") if value.isdigit()]
+    if action == "export" and ids:
+        return redirect(f"{reverse('exports:new')}?samples={','.join(ids)}")
     samples = Sample.objects.owned_by(request.user).alive().filter(pk__in=ids)
     if action not in BULK_ACTIONS or not ids:
         messages.error(request, "Select samples and an action.")

@@ -275,3 +275,8 @@ MIN_FREE_DISK_MB = env_int("SP404_MIN_FREE_MB", 500, minimum=0)
 # Tempo range the analysis prefers when choosing between half and double time.
 TEMPO_MIN_BPM = env_int("SP404_TEMPO_MIN", 70, minimum=20)
 TEMPO_MAX_BPM = env_int("SP404_TEMPO_MAX", 180, minimum=40)
+
+# Exports: finished ZIPs are kept this many days; folder exports may only be
+# written under these roots (an SD card's mount point, say).
+EXPORT_KEEP_DAYS = env_int("SP404_EXPORT_KEEP_DAYS", 7, minimum=1)
+EXPORT_FOLDER_ROOTS = env_list("SP404_EXPORT_ROOTS", [])

@@ -1,0 +1,58 @@
+from django import forms
+
+from exports.models import Export
+from exports.planning import ExportRefused, checked_folder
+from kits.models import BANKS
+
+
+class ExportForm(forms.ModelForm):
+    """How to export: format, names, organisation and where the files go."""
+
+    banks = forms.MultipleChoiceField(
+        choices=[(bank, bank) for bank in BANKS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Kit exports only; none chosen means every bank.",
+    )
+
+    class Meta:
+        model = Export
+        fields = [
+            "name", "format", "sample_rate", "bit_depth", "mono", "trim_silence", "normalize",
+            "pad_short", "uppercase", "organisation", "destination", "output_path",
+        ]  # fmt: skip
+        labels = {
+            "sample_rate": "Sample rate",
+            "mono": "Sum stereo to mono",
+            "output_path": "Folder on this computer",
+        }
+        widgets = {
+            "sample_rate": forms.Select(
+                choices=[(48000, "48 kHz (the unit's own rate)"), (44100, "44.1 kHz")]
+            ),
+            "bit_depth": forms.Select(
+                choices=[(16, "16-bit (the unit's own depth)"), (24, "24-bit")]
+            ),
+        }
+
+    def clean_output_path(self):
+        path = self.cleaned_data.get("output_path", "").strip()
+        if self.cleaned_data.get("destination") != Export.Destination.FOLDER:
+            return ""
+        if not path:
+            raise forms.ValidationError(
+                "Choose the folder to write into, such as the SD card's IMPORT folder."
+            )
+        try:
+            return str(checked_folder(path))
+        except ExportRefused as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        # The destination is cleaned after the path; check the pairing here too.
+        if cleaned.get("destination") == Export.Destination.FOLDER and not cleaned.get(
+            "output_path"
+        ):
+            self.add_error("output_path", "Choose the folder to write into.")
+        return cleaned

@@ -1,0 +1,91 @@
+"""Deciding what an export contains and where each file goes inside it."""
+
+from pathlib import Path, PurePosixPath
+
+from django.conf import settings
+from django.db import transaction
+
+from exports.models import Export, ExportItem
+from exports.sp404 import bpm_range_folder, folder_name, pad_file_name, safe_stem, unique_name
+from library.models.preferences import ExportOrganisation
+
+
+class ExportRefused(Exception):
+    """An export that cannot be made as asked; the message is shown to the user."""
+
+
+def allowed_roots() -> list[Path]:
+    return [Path(root).resolve() for root in settings.EXPORT_FOLDER_ROOTS]
+
+
+def checked_folder(path: str) -> Path:
+    """A destination folder inside one of the roots the administrator allowed."""
+    roots = allowed_roots()
+    if not roots:
+        raise ExportRefused(
+            "Writing to folders is off: the administrator has not allowed any (SP404_EXPORT_ROOTS)."
+        )
+    folder = Path(path).expanduser().resolve()
+    if not any(folder == root or folder.is_relative_to(root) for root in roots):
+        allowed = ", ".join(str(root) for root in roots)
+        raise ExportRefused(f"Exports may only be written under: {allowed}.")
+    if not folder.is_dir():
+        raise ExportRefused(f"The folder {folder} does not exist (is the card mounted?).")
+    return folder
+
+
+def entries_for_kit(kit, banks: str):
+    """(sample, bank, pad) for the kit's pads in the chosen banks, in pad order."""
+    pads = kit.pads.select_related("sample").order_by("bank", "pad_number")
+    if banks:
+        pads = pads.filter(bank__in=list(banks))
+    return [(pad.sample, pad.bank, pad.pad_number) for pad in pads]
+
+
+def planned_path(export: Export, sample, bank: str, pad_number, taken: dict) -> str:
+    """The file's path inside the export, unique within its folder."""
+    top = folder_name(export.name, uppercase=export.uppercase)
+    organisation = export.organisation
+    if organisation == ExportOrganisation.KIT and bank:
+        folder = f"{top}/{bank}"
+        stem = pad_file_name(
+            pad_number, safe_stem(sample.name, max_length=20, uppercase=export.uppercase)
+        )
+    else:
+        if organisation == ExportOrganisation.GENRE:
+            folder = f"{top}/{folder_name(sample.genre or 'No genre', uppercase=export.uppercase)}"
+        elif organisation == ExportOrganisation.BPM:
+            folder = f"{top}/{bpm_range_folder(sample.tempo_bpm)}"
+        else:
+            folder = top
+        stem = safe_stem(sample.name, uppercase=export.uppercase)
+    extension = export.options().extension
+    name = unique_name(stem, extension, taken.setdefault(folder, set()))
+    return f"{folder}/{name}"
+
+
+def create_export(owner, *, entries, **fields) -> Export:
+    """An export with one planned item per entry (sample, bank, pad)."""
+    if not entries:
+        raise ExportRefused("There is nothing to export: no samples were chosen.")
+    with transaction.atomic():
+        export = Export(owner=owner, total_files=len(entries), **fields)
+        export.full_clean(exclude=["output_path"] if export.destination == "zip" else None)
+        export.save()
+        taken: dict[str, set[str]] = {}
+        ExportItem.objects.bulk_create(
+            ExportItem(
+                export=export,
+                sample=sample,
+                bank=bank or "",
+                pad_number=pad_number,
+                output_name=planned_path(export, sample, bank, pad_number, taken),
+            )
+            for sample, bank, pad_number in entries
+        )
+    return export
+
+
+def top_folder(export: Export) -> str:
+    first = export.items.exclude(output_name="").values_list("output_name", flat=True).first()
+    return PurePosixPath(first).parts[0] if first else folder_name(export.name)

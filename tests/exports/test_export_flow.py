@@ -1,0 +1,213 @@
+"""Exports end to end: planning, conversion, verification, ZIP and folder delivery, commands."""
+
+import io
+import zipfile
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+from django.core.management import call_command
+from django.urls import reverse
+
+from exports.models import Export, ExportItem
+from exports.runner import remove_expired, retry_failed
+from exports.tasks import run_export
+from kits.models import Kit, KitPad
+from library.importing import import_file
+from tests import audiogen
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kit(user, tmp_path):
+    """A kit of real audio from mixed sources: 44.1 kHz 24-bit, 96 kHz float stereo, AIFF."""
+    sources = {
+        ("A", 13): ("Kick Großartig 808.wav", audiogen.kick(44100), 44100, "PCM_24"),
+        ("A", 14): ("Snare Crack.aiff", audiogen.snare(44100), 44100, "PCM_16"),
+        ("A", 1): (
+            "Dusty Loop 90.wav",
+            audiogen.stereo(audiogen.drum_loop(90, 1, 96000)),
+            96000,
+            "FLOAT",
+        ),
+        ("B", 1): ("Keys.flac", audiogen.chord("A", "minor", 2.0, 48000), 48000, "PCM_16"),
+    }
+    kit = Kit.objects.create(owner=user, name="Boom Bap Kit", tempo_bpm=90)
+    for (bank, pad), (name, audio, rate, subtype) in sources.items():
+        path = tmp_path / "src" / name
+        path.parent.mkdir(exist_ok=True)
+        sf.write(path, audio, rate, subtype=subtype)
+        sample = import_file(user, path, name).sample
+        sample.tempo_bpm = 90.0 if "Loop" in name else None
+        sample.save()
+        KitPad.objects.create(
+            kit=kit, bank=bank, pad_number=pad, sample=sample, volume=100, pitch=-2, gate=pad == 13
+        )
+    return kit
+
+
+def start_export(client, kit, **fields):
+    data = {"kit": kit.pk, "name": kit.name, "format": "wav", "sample_rate": 48000, "bit_depth": 16,
+            "organisation": "kit", "destination": "zip", **fields}  # fmt: skip
+    response = client.post(reverse("exports:new"), data)
+    assert response.status_code == 302, response.context["form"].errors
+    return Export.objects.latest("id")
+
+
+def test_kit_export_makes_a_verified_zip_in_pad_order(
+    client_for, user, kit, django_capture_on_commit_callbacks
+):
+    client = client_for(user)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        export = start_export(client, kit)
+    assert len(queued) == 1
+    assert run_export(export.pk) == Export.Status.COMPLETED
+    export.refresh_from_db()
+    assert (export.file_count, export.total_files, export.processed_files) == (4, 4, 4)
+    assert export.expires_at is not None
+    response = client.get(reverse("exports:download", args=[export.pk]))
+    assert response["Content-Disposition"].startswith("attachment")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    names = sorted(archive.namelist())
+    assert names == [
+        "Boom Bap Kit/A/01 Dusty Loop 90.wav",
+        "Boom Bap Kit/A/13 Kick Grossartig 808.wav",
+        "Boom Bap Kit/A/14 Snare Crack.wav",
+        "Boom Bap Kit/B/01 Keys.wav",
+        "Boom Bap Kit/README.txt",
+    ]
+    for name in names[:-1]:
+        info = sf.info(io.BytesIO(archive.read(name)))
+        assert (info.samplerate, info.subtype) == (48000, "PCM_16")
+        assert len(Path(name).stem) <= 23
+    assert sf.info(io.BytesIO(archive.read("Boom Bap Kit/A/01 Dusty Loop 90.wav"))).channels == 2
+    readme = archive.read("Boom Bap Kit/README.txt").decode("ascii")
+    assert "A/13 Kick Grossartig 808.wav" in readme
+    assert "90" in readme
+    assert all(item.verification.startswith("Verified") for item in export.items.all())
+
+
+def test_export_page_polls_until_done_then_offers_the_download(client_for, user, kit):
+    client = client_for(user)
+    export = start_export(client, kit)
+    headers = {"HX-Request": "true", "HX-Target": "export-progress"}
+    url = reverse("exports:export_detail", args=[export.pk])
+    assert b"every 1s" in client.get(url, headers=headers).content
+    run_export(export.pk)
+    finished = client.get(url, headers=headers)
+    assert finished.status_code == 286
+    assert b"Download ZIP" in finished.content
+
+
+def test_flat_genre_and_bpm_organisations(client_for, user, kit):
+    client = client_for(user)
+    ids = ",".join(str(pad.sample_id) for pad in kit.pads.all())
+    for organisation, folder in [
+        ("flat", "Picks"),
+        ("bpm", "Picks/090-099 BPM"),
+        ("genre", "Picks/No genre"),
+    ]:
+        response = client.post(
+            reverse("exports:new"),
+            {"samples": ids, "name": "Picks", "format": "aiff", "sample_rate": 44100, "bit_depth": 24,
+             "organisation": organisation, "destination": "zip", "uppercase": "on"},
+        )  # fmt: skip
+        assert response.status_code == 302
+        export = Export.objects.latest("id")
+        run_export(export.pk)
+        names = zipfile.ZipFile(Export.objects.get(pk=export.pk).output_path).namelist()
+        loop = next(name for name in names if "DUSTY" in name)
+        assert loop.startswith(folder.upper() if organisation != "bpm" else "PICKS/090-099 BPM")
+        assert loop.endswith(".aif")
+
+
+def test_folder_exports_only_under_allowed_roots(client_for, user, kit, tmp_path, settings):
+    client = client_for(user)
+    card = tmp_path / "card" / "IMPORT"
+    card.mkdir(parents=True)
+    settings.EXPORT_FOLDER_ROOTS = []
+    data = {"kit": kit.pk, "name": "Card", "format": "wav", "sample_rate": 48000, "bit_depth": 16,
+            "organisation": "kit", "destination": "folder", "output_path": str(card)}  # fmt: skip
+    refused = client.post(reverse("exports:new"), data)
+    assert "administrator has not allowed" in refused.content.decode()
+    settings.EXPORT_FOLDER_ROOTS = [str(tmp_path / "card")]
+    escape = client.post(reverse("exports:new"), {**data, "output_path": f"{card}/../../.."})
+    assert "may only be written under" in escape.content.decode()
+    assert not Export.objects.exists()
+    client.post(reverse("exports:new"), data)
+    run_export(Export.objects.get().pk)
+    assert (card / "Card" / "A" / "13 Kick Grossartig 808.wav").exists()
+    assert (card / "Card" / "README.txt").exists()
+
+
+def test_a_file_that_cannot_be_converted_fails_alone_and_can_be_retried(client_for, user, kit):
+    sample = kit.pads.get(bank="A", pad_number=14).sample
+    original = Path(sample.file.path).read_bytes()
+    Path(sample.file.path).write_bytes(b"FORM junk")
+    export = start_export(client_for(user), kit)
+    run_export(export.pk)
+    export.refresh_from_db()
+    assert export.status == Export.Status.COMPLETED
+    assert export.file_count == 3
+    failed = export.items.get(status=ExportItem.Status.FAILED)
+    assert failed.error
+    Path(sample.file.path).write_bytes(original)
+    assert retry_failed(export) == 1
+    run_export(export.pk)
+    export.refresh_from_db()
+    assert export.file_count == 4
+    assert len(zipfile.ZipFile(export.output_path).namelist()) == 5
+
+
+def test_cancel_stops_an_export(client_for, user, kit):
+    client = client_for(user)
+    export = start_export(client, kit)
+    client.post(reverse("exports:cancel", args=[export.pk]))
+    assert run_export(export.pk) == "skipped"
+    export.refresh_from_db()
+    assert export.status == Export.Status.CANCELLED
+    assert not export.output_path
+
+
+def test_expired_zips_are_removed_but_history_stays(client_for, user, kit):
+    export = start_export(client_for(user), kit)
+    run_export(export.pk)
+    export.refresh_from_db()
+    path = Path(export.output_path)
+    Export.objects.filter(pk=export.pk).update(expires_at="2000-01-01T00:00Z")
+    assert remove_expired() == 1
+    assert not path.exists()
+    export.refresh_from_db()
+    assert export.output_path == "" and export.status == Export.Status.COMPLETED
+    assert client_for(user).get(reverse("exports:download", args=[export.pk])).status_code == 404
+
+
+def test_other_users_cannot_see_or_download(client_for, user, other_user, kit):
+    export = start_export(client_for(user), kit)
+    run_export(export.pk)
+    other = client_for(other_user)
+    assert other.get(reverse("exports:export_detail", args=[export.pk])).status_code == 404
+    assert other.get(reverse("exports:download", args=[export.pk])).status_code == 404
+    assert other.get(reverse("exports:new"), {"kit": kit.pk}).status_code == 404
+
+
+def test_export_kit_command(user, kit, tmp_path):
+    out = StringIO()
+    call_command(
+        "export_kit", "Boom Bap Kit", "--to", str(tmp_path), "--format", "aiff", stdout=out
+    )
+    assert (tmp_path / "Boom Bap Kit" / "A" / "14 Snare Crack.aif").exists()
+    assert "4 files written and verified, 0 failed." in out.getvalue()
+    call_command("export_kit", str(kit.pk), "--to", str(tmp_path), "--zip", stdout=StringIO())
+    assert zipfile.ZipFile(tmp_path / "Boom Bap Kit.zip").testzip() is None
+
+
+def test_library_bulk_export_goes_to_the_export_form(client_for, user, kit):
+    ids = [str(pad.sample_id) for pad in kit.pads.all()]
+    response = client_for(user).post(reverse("library:bulk"), {"action": "export", "samples": ids})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("exports:new") + "?samples=")
+    page = client_for(user).get(response["Location"])
+    assert "4 selected samples" in page.content.decode()
