@@ -35,6 +35,22 @@ SEARCHED_FIELDS = {
 }  # fmt: skip
 
 
+def live_indexes(*column_sets):
+    """Per-owner indexes over samples not in the trash, one per filtered column set.
+
+    Partial indexes match every library query (which always excludes the trash),
+    stay smaller, and let SQLite count and page without touching the table.
+    """
+    return [
+        models.Index(
+            fields=["owner", *columns],
+            condition=Q(deleted_at__isnull=True),
+            name="sample_live_" + "_".join(column.strip("-") for column in columns)[:18],
+        )
+        for columns in column_sets
+    ]
+
+
 class SampleQuerySet(models.QuerySet):
     def owned_by(self, user):
         return self.filter(owner=user)
@@ -181,22 +197,39 @@ class Sample(models.Model):
             models.CheckConstraint(condition=~Q(sha256=""), name="sample_sha256_present"),
         ]
         indexes = [
-            models.Index(fields=["owner", "-created_at"], name="sample_owner_created"),
+            # The list's default and name orders, tie-breaker included, over live
+            # samples only: SQLite then walks the index instead of sorting.
+            models.Index(
+                fields=["owner", "-created_at", "-id"],
+                condition=Q(deleted_at__isnull=True),
+                name="sample_live_newest",
+            ),
+            models.Index(
+                fields=["owner", "name", "id"],
+                condition=Q(deleted_at__isnull=True),
+                name="sample_live_by_name",
+            ),
             models.Index(fields=["genre", "tempo_bpm"], name="sample_genre_tempo"),
-            models.Index(fields=["owner", "tempo_bpm"], name="sample_owner_tempo"),
-            models.Index(fields=["owner", "key", "scale"], name="sample_owner_key"),
-            models.Index(fields=["owner", "category"], name="sample_owner_category"),
-            models.Index(fields=["owner", "kind"], name="sample_owner_kind"),
-            models.Index(fields=["owner", "status"], name="sample_owner_status"),
-            models.Index(fields=["owner", "name"], name="sample_owner_name"),
-            models.Index(fields=["owner", "duration"], name="sample_owner_duration"),
-            models.Index(fields=["owner", "deleted_at"], name="sample_owner_deleted"),
+            *live_indexes(
+                ("kind", "-created_at", "-id"),
+                ("category", "-created_at", "-id"),
+                ("tempo_bpm",),
+                ("key", "scale"),
+                ("status",),
+                ("duration",),
+                ("genre",),
+                ("source_path",),
+                ("is_favorite",),
+                ("rating",),
+                ("-last_played_at",),
+            ),
+            # The trash lists its own samples, newest first.
+            models.Index(
+                fields=["owner", "-deleted_at"],
+                condition=Q(deleted_at__isnull=False),
+                name="sample_trash",
+            ),
             models.Index(fields=["sha256"], name="sample_sha256"),
-            models.Index(fields=["owner", "-last_played_at"], name="sample_owner_played"),
-            models.Index(fields=["owner", "is_favorite"], name="sample_owner_favorite"),
-            models.Index(fields=["owner", "rating"], name="sample_owner_rating"),
-            models.Index(fields=["owner", "source_path"], name="sample_owner_folder"),
-            models.Index(fields=["owner", "genre"], name="sample_owner_genre"),
         ]
 
     def __str__(self):
