@@ -95,7 +95,7 @@ class LibraryFilterForm(forms.Form):
         if data.get("tag"):
             queryset = queryset.filter(tags__name__iexact=data["tag"])
         if data.get("folder"):
-            queryset = queryset.filter(source_path__startswith=data["folder"].strip("/"))
+            queryset = queryset.filter(folder_filter(data["folder"]))
         if data.get("mood"):
             queryset = queryset.filter(
                 Q(vibe__mood_primary__iexact=data["mood"])
@@ -142,3 +142,13 @@ def key_filter(key: str, scale: str, compatible: bool) -> Q:
             condition |= Q(key=other_key, scale=other_scale)
         return condition
     return Q(key=key, scale=scale) if scale else Q(key=key)
+
+
+def folder_filter(folder: str) -> Q:
+    """The folder and everything below it.
+
+    A range rather than LIKE: SQLite's LIKE ignores case and so cannot use the
+    index; "0" is the character after "/", so the range holds exactly the subfolders.
+    """
+    folder = folder.strip().strip("/")
+    return Q(source_path=folder) | Q(source_path__gte=f"{folder}/", source_path__lt=f"{folder}0")

@@ -10,6 +10,7 @@ kicks, "hh" finds hats) by expanding the query's words into their synonyms.
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
 
 SYNONYM_GROUPS = [
@@ -58,27 +59,52 @@ def document(sample, tag_names) -> str:
         CATEGORY_WORDS.get(sample.category, sample.category),
         "loop" if sample.kind == "loop" else ("one shot" if sample.kind else ""),
         sample.genre,
+        vibe_words(sample),
     ]
     seen = dict.fromkeys(word for part in parts for word in words(part))
     return " ".join(seen)
 
 
-def query_terms(query: str) -> list[list[str]]:
-    """Each typed word with its synonyms; every word must match one of its forms."""
+def vibe_words(sample) -> str:
+    """The moods and texture tags a vibe analysis gave the sample ("" when it has none)."""
+    if sample.pk is None:
+        return ""
+    try:
+        vibe = sample.vibe
+    except ObjectDoesNotExist:
+        return ""
+    return " ".join([vibe.mood_primary, vibe.mood_secondary, *map(str, vibe.texture_tags or [])])
+
+
+def query_terms(query: str) -> list[list[tuple[str, bool]]]:
+    """Each typed word with its synonyms, as (form, is_prefix); every word must match.
+
+    Only the word being typed (the last) matches as a prefix; synonyms and
+    finished words match whole, which keeps "hh" from matching every "hat…".
+    """
+    typed = list(dict.fromkeys(words(query)))
     terms = []
-    for word in dict.fromkeys(words(query)):
-        forms = sorted(SYNONYMS.get(word, set()) | {word})
+    for position, word in enumerate(typed):
+        prefix = position == len(typed) - 1 and not query.endswith(" ")
+        forms = [(word, prefix)]
+        forms += [(synonym, False) for synonym in sorted(SYNONYMS.get(word, set()) - {word})]
         terms.append(forms)
     return terms
 
 
-def fts5_expression(terms: list[list[str]]) -> str:
-    # Quoted, so words like AND or NEAR are plain words; * matches as you type.
-    return " AND ".join("(" + " OR ".join(f'"{form}"*' for form in forms) + ")" for forms in terms)
+def fts5_expression(terms) -> str:
+    # Quoted, so words like AND or NEAR are plain words.
+    return " AND ".join(
+        "(" + " OR ".join(f'"{form}"' + ("*" if prefix else "") for form, prefix in forms) + ")"
+        for forms in terms
+    )
 
 
-def tsquery_expression(terms: list[list[str]]) -> str:
-    return " & ".join("(" + " | ".join(f"{form}:*" for form in forms) + ")" for forms in terms)
+def tsquery_expression(terms) -> str:
+    return " & ".join(
+        "(" + " | ".join(form + (":*" if prefix else "") for form, prefix in forms) + ")"
+        for forms in terms
+    )
 
 
 def search(queryset, query: str):
