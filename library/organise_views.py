@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from library.models import Sample, SampleTag, Tag
-from library.tasks import requeue_analysis
+from library.tasks import queue_vibe, requeue_analysis
 from library.trash import TRASH_DAYS, purge
 
-BULK_ACTIONS = {"tag", "untag", "genre", "trash", "analyze"}
+BULK_ACTIONS = {"tag", "untag", "genre", "trash", "analyze", "vibe"}
 
 
 def safe_next(request, default="library:index"):
@@ -43,6 +43,7 @@ BULK_MESSAGES = {
     "genre": "Set the genre of",
     "trash": "Moved to the trash:",
     "analyze": "Queued for analysis:",
+    "vibe": "Queued for vibe description (each sample's page shows the result):",
 }
 
 
@@ -63,6 +64,8 @@ def apply_bulk(samples, action: str, value: str) -> int:
                 sample.move_to_trash()
         elif action == "analyze":
             requeue_analysis(samples)
+        elif action == "vibe":
+            queue_vibe([sample.pk for sample in selected], "batch")
     return len(selected)
 
 

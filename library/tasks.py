@@ -96,6 +96,7 @@ def analyze_sample(sample_id: int) -> str:
         if sample is None:
             return "skipped"
         sample.apply_analysis(result)
+    queue_auto_vibe(sample)
     return Sample.Status.READY
 
 
@@ -118,3 +119,67 @@ def import_url_task(batch_id: int) -> str:
         # stored are found again as already in the library.
         batch.restart()
     return import_url(batch).status
+
+
+def queue_vibe(sample_ids, operation: str) -> int:
+    """Describe these samples' vibe in the background once the transaction commits.
+
+    Returns how many were queued; when vibe analysis is not set up, none are, and
+    each sample records why instead.
+    """
+    from library.models import VibeAnalysis
+    from library.vibe import NOT_CONFIGURED, is_configured
+
+    sample_ids = list(sample_ids)
+    if not is_configured():
+        for sample_id in sample_ids:
+            VibeAnalysis.fail(sample_id, NOT_CONFIGURED)
+        return 0
+    VibeAnalysis.request(sample_ids)
+
+    def enqueue():
+        for sample_id in sample_ids:
+            async_task("library.tasks.describe_vibe", sample_id, operation, group="vibe")
+
+    transaction.on_commit(enqueue)
+    return len(sample_ids)
+
+
+def queue_auto_vibe(sample: Sample) -> None:
+    """After a first analysis, describe the vibe when the preferences ask for it."""
+    from library.models import VibeAnalysis
+    from library.vibe import is_configured
+
+    if not is_configured() or VibeAnalysis.objects.filter(sample=sample).exists():
+        return
+    batch = Batch.objects.filter(items__sample=sample).order_by("-created_at").first()
+    if batch is None:
+        return
+    # A browser upload of one file is a single import; anything else is a batch.
+    single = batch.source == Batch.Source.UPLOAD and batch.total_files == 1
+    preferences = UserPreference.load()
+    if preferences.auto_vibe_single if single else preferences.auto_vibe_batch:
+        queue_vibe([sample.pk], "single" if single else "batch")
+
+
+def describe_vibe(sample_id: int, operation: str) -> str:
+    """Describe one sample's vibe; a repeated delivery of a claimed request does nothing."""
+    from library.models import VibeAnalysis
+    from library.vibe import VibeError, describe
+
+    claimed = VibeAnalysis.objects.filter(
+        sample_id=sample_id, status=VibeAnalysis.Status.PENDING
+    ).update(status=VibeAnalysis.Status.DESCRIBING)
+    sample = Sample.objects.select_related("owner").filter(pk=sample_id).first()
+    if not claimed or sample is None:
+        return "skipped"
+    try:
+        describe(sample, operation)
+    except VibeError as error:
+        VibeAnalysis.fail(sample_id, str(error))
+        return VibeAnalysis.Status.FAILED
+    except Exception:
+        logger.exception("Vibe description of sample %s crashed", sample_id)
+        VibeAnalysis.fail(sample_id, "The description stopped with an internal error.")
+        return VibeAnalysis.Status.FAILED
+    return VibeAnalysis.Status.READY

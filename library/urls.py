@@ -1,6 +1,6 @@
 from django.urls import path
 
-from library import import_views, organise_views, sample_views, views
+from library import import_views, organise_views, sample_views, vibe_views, views
 
 app_name = "library"
 
@@ -19,6 +19,9 @@ urlpatterns = [
     path("samples/<int:pk>/rate/", sample_views.rate, name="rate"),
     path("samples/<int:pk>/trash/", sample_views.trash, name="trash_sample"),
     path("samples/<int:pk>/restore/", sample_views.restore, name="restore"),
+    path("samples/<int:pk>/vibe/", vibe_views.describe, name="describe_vibe"),
+    path("samples/<int:pk>/vibe/status/", vibe_views.vibe_status, name="vibe_status"),
+    path("usage/", vibe_views.usage, name="usage"),
     path("trash/", organise_views.trash_list, name="trash"),
     path("trash/empty/", organise_views.empty_trash, name="empty_trash"),
     path("tags/", organise_views.tag_list, name="tags"),

@@ -280,3 +280,13 @@ TEMPO_MAX_BPM = env_int("SP404_TEMPO_MAX", 180, minimum=40)
 # written under these roots (an SD card's mount point, say).
 EXPORT_KEEP_DAYS = env_int("SP404_EXPORT_KEEP_DAYS", 7, minimum=1)
 EXPORT_FOLDER_ROOTS = env_list("SP404_EXPORT_ROOTS", [])
+
+# Vibe analysis: an OpenAI-compatible chat-completions endpoint, OpenRouter by
+# default. With no key the default endpoint counts as not configured; a custom
+# base URL (a llama.cpp, Ollama or vLLM server on the LAN) needs no key, and
+# SP404_LLM_FREE=1 marks it free so models without a price row may be used.
+LLM_DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
+LLM_BASE_URL = (os.environ.get("SP404_LLM_BASE_URL") or LLM_DEFAULT_BASE_URL).strip().rstrip("/")
+LLM_API_KEY = os.environ.get("SP404_LLM_API_KEY", "").strip()
+LLM_FREE = env_bool("SP404_LLM_FREE", False)
+LLM_TIMEOUT = env_int("SP404_LLM_TIMEOUT", 60, minimum=1)

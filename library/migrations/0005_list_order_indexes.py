@@ -5,123 +5,178 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('library', '0004_waveform_thumbnail'),
+        ("library", "0004_waveform_thumbnail"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='sample',
-            name='sample_owner_created',
+            model_name="sample",
+            name="sample_owner_created",
         ),
         migrations.RemoveIndex(
-            model_name='sample',
-            name='sample_owner_tempo',
+            model_name="sample",
+            name="sample_owner_tempo",
         ),
         migrations.RemoveIndex(
-            model_name='sample',
-            name='sample_owner_key',
+            model_name="sample",
+            name="sample_owner_key",
         ),
         migrations.RemoveIndex(
-            model_name='sample',
-            name='sample_owner_category',
+            model_name="sample",
+            name="sample_owner_category",
         ),
         migrations.RemoveIndex(
-            model_name='sample',
-            name='sample_owner_kind',
+            model_name="sample",
+            name="sample_owner_kind",
         ),
         migrations.RemoveIndex(
-            model_name='sample',
-            name='sample_owner_status',
+            model_name="sample",
+            name="sample_owner_status",
         ),
         migrations.RemoveIndex(
-            model_name='sample',
-            name='sample_owner_name',
+            model_name="sample",
+            name="sample_owner_name",
         ),
         migrations.RemoveIndex(
-            model_name='sample',
-            name='sample_owner_duration',
+            model_name="sample",
+            name="sample_owner_duration",
         ),
         migrations.RemoveIndex(
-            model_name='sample',
-            name='sample_owner_deleted',
+            model_name="sample",
+            name="sample_owner_deleted",
         ),
         migrations.RemoveIndex(
-            model_name='sample',
-            name='sample_owner_played',
+            model_name="sample",
+            name="sample_owner_played",
         ),
         migrations.RemoveIndex(
-            model_name='sample',
-            name='sample_owner_favorite',
+            model_name="sample",
+            name="sample_owner_favorite",
         ),
         migrations.RemoveIndex(
-            model_name='sample',
-            name='sample_owner_rating',
+            model_name="sample",
+            name="sample_owner_rating",
         ),
         migrations.RemoveIndex(
-            model_name='sample',
-            name='sample_owner_folder',
+            model_name="sample",
+            name="sample_owner_folder",
         ),
         migrations.RemoveIndex(
-            model_name='sample',
-            name='sample_owner_genre',
+            model_name="sample",
+            name="sample_owner_genre",
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', '-created_at', '-id'], name='sample_live_newest'),
+            model_name="sample",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["owner", "-created_at", "-id"],
+                name="sample_live_newest",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'name', 'id'], name='sample_live_by_name'),
+            model_name="sample",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["owner", "name", "id"],
+                name="sample_live_by_name",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'kind', '-created_at', '-id'], name='sample_live_kind_created_at_id'),
+            model_name="sample",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["owner", "kind", "-created_at", "-id"],
+                name="sample_live_kind_created_at_id",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'category', '-created_at', '-id'], name='sample_live_category_created_a'),
+            model_name="sample",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["owner", "category", "-created_at", "-id"],
+                name="sample_live_category_created_a",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'tempo_bpm'], name='sample_live_tempo_bpm'),
+            model_name="sample",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["owner", "tempo_bpm"],
+                name="sample_live_tempo_bpm",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'key', 'scale'], name='sample_live_key_scale'),
+            model_name="sample",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["owner", "key", "scale"],
+                name="sample_live_key_scale",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'status'], name='sample_live_status'),
+            model_name="sample",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["owner", "status"],
+                name="sample_live_status",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'duration'], name='sample_live_duration'),
+            model_name="sample",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["owner", "duration"],
+                name="sample_live_duration",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'genre'], name='sample_live_genre'),
+            model_name="sample",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["owner", "genre"],
+                name="sample_live_genre",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'source_path'], name='sample_live_source_path'),
+            model_name="sample",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["owner", "source_path"],
+                name="sample_live_source_path",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'is_favorite'], name='sample_live_is_favorite'),
+            model_name="sample",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["owner", "is_favorite"],
+                name="sample_live_is_favorite",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'rating'], name='sample_live_rating'),
+            model_name="sample",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["owner", "rating"],
+                name="sample_live_rating",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', '-last_played_at'], name='sample_live_last_played_at'),
+            model_name="sample",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["owner", "-last_played_at"],
+                name="sample_live_last_played_at",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', False)), fields=['owner', '-deleted_at'], name='sample_trash'),
+            model_name="sample",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", False)),
+                fields=["owner", "-deleted_at"],
+                name="sample_trash",
+            ),
         ),
     ]

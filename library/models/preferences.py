@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 # Costs are kept to 1e-8 USD: a cheap model's call costs a few millionths of a dollar.
 COST_DIGITS = {"max_digits": 18, "decimal_places": 8}
@@ -116,7 +117,16 @@ class ModelPrice(models.Model):
         ) / million
 
 
+def month_start():
+    """The start of the current calendar month in the installation's time zone."""
+    now = timezone.localtime()
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
 class ApiUsageQuerySet(models.QuerySet):
+    def this_month(self):
+        return self.filter(created_at__gte=month_start())
+
     def totals(self) -> dict:
         return self.aggregate(
             prompt_tokens=Sum("prompt_tokens"),

@@ -1,14 +1,24 @@
 """What a language model said about a sample's mood, energy and texture."""
 
 from django.db import models
+from django.db.models import Q
 
-from library.models.samples import null_or_between
+from library.models.samples import SampleTag, null_or_between
 
 UNIT_INTERVAL_FIELDS = ("energy", "danceability", "acousticness", "instrumentalness", "confidence")
 
 
+class VibeStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be described"
+    DESCRIBING = "describing", "Being described"
+    READY = "ready", "Described"
+    FAILED = "failed", "Description failed"
+
+
 class VibeAnalysis(models.Model):
     """A language model's description of one sample, made from its measurements."""
+
+    Status = VibeStatus
 
     sample = models.OneToOneField(
         "library.Sample", on_delete=models.CASCADE, primary_key=True, related_name="vibe"
@@ -25,6 +35,9 @@ class VibeAnalysis(models.Model):
     model = models.CharField(max_length=128)
     confidence = models.FloatField(null=True, blank=True)
     processing_time_ms = models.PositiveIntegerField(default=0)
+    # A failed or waiting run keeps the last good description alongside.
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
+    error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -36,6 +49,10 @@ class VibeAnalysis(models.Model):
                 condition=null_or_between(field, 0, 1), name=f"vibe_{field}_range"
             )
             for field in UNIT_INTERVAL_FIELDS
+        ] + [
+            models.CheckConstraint(
+                condition=Q(status__in=VibeStatus.values), name="vibe_status_valid"
+            )
         ]
         indexes = [
             models.Index(fields=["mood_primary"], name="vibe_mood"),
@@ -44,3 +61,47 @@ class VibeAnalysis(models.Model):
 
     def __str__(self):
         return f"Vibe of {self.sample}"
+
+    @property
+    def is_busy(self) -> bool:
+        return self.status in {self.Status.PENDING, self.Status.DESCRIBING}
+
+    @classmethod
+    def request(cls, sample_ids) -> None:
+        """Mark samples as waiting for a description (creating their rows)."""
+        for sample_id in sample_ids:
+            cls.objects.update_or_create(
+                sample_id=sample_id, defaults={"status": cls.Status.PENDING, "error": ""}
+            )
+
+    @classmethod
+    def fail(cls, sample_id: int, message: str) -> None:
+        cls.objects.update_or_create(
+            sample_id=sample_id, defaults={"status": cls.Status.FAILED, "error": message[:2000]}
+        )
+
+    @classmethod
+    def record(cls, sample, result, *, model: str, processing_time_ms: int) -> "VibeAnalysis":
+        """Store a checked description; what the user set by hand stays as it is."""
+        values = {name: getattr(result, name) for name in (
+            "mood_primary", "mood_secondary", "energy", "danceability", "acousticness",
+            "instrumentalness", "confidence", "texture_tags", "suggested_genre", "description",
+        )}  # fmt: skip
+        vibe, _created = cls.objects.update_or_create(
+            sample=sample,
+            defaults={
+                **values,
+                "model": model,
+                "processing_time_ms": processing_time_ms,
+                "status": cls.Status.READY,
+                "error": "",
+            },
+        )
+        for tag in result.texture_tags:
+            sample.add_tag(tag, source=SampleTag.Source.VIBE)
+        sample.vibe = vibe  # The search document reads the fresh description.
+        if result.suggested_genre and not sample.genre and not sample.genre_set_by_user:
+            sample.genre = result.suggested_genre[:64]
+            sample.save(update_fields=["genre", "updated_at"])
+        sample.refresh_search_text()
+        return vibe
