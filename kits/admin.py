@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kits.models import Kit, KitPad
+from kits.models import Kit, KitPad, KitPadRemoval
 
 
 class KitPadInline(admin.TabularInline):
@@ -36,3 +36,12 @@ class KitPadAdmin(admin.ModelAdmin):
     search_fields = ["kit__name", "sample__name"]
     list_select_related = ["kit", "sample"]
     raw_id_fields = ["kit", "sample"]
+
+
+@admin.register(KitPadRemoval)
+class KitPadRemovalAdmin(admin.ModelAdmin):
+    list_display = ["sample_name", "kit", "bank", "pad_number", "removed_at"]
+    list_filter = ["bank"]
+    search_fields = ["sample_name", "kit__name"]
+    list_select_related = ["kit"]
+    raw_id_fields = ["kit"]

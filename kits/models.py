@@ -1,15 +1,21 @@
 """Kits: samples placed on the SP-404MK2's banks A-J of sixteen pads."""
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.utils import timezone
 
+from kits import rules
 from library.models.samples import KEY_CHOICES, SCALE_CHOICES, null_or_between
 
 BANKS = "ABCDEFGHIJ"
 PADS_PER_BANK = 16
 MAX_VOLUME = 127
 PITCH_RANGE = 12  # semitones either way
+PAD_OPTIONS = ("volume", "pitch", "gate", "loop", "reverse")
+PAD_CONTENT = ("sample_id", *PAD_OPTIONS)
+WRITE_ATTEMPTS = 3
 
 
 class KitQuerySet(models.QuerySet):
@@ -58,6 +64,112 @@ class Kit(models.Model):
 
     def __str__(self):
         return self.name
+
+    def check_slot(self, bank: str, pad_number: int) -> None:
+        if bank not in BANKS or not 1 <= int(pad_number) <= PADS_PER_BANK:
+            raise ValidationError(f"There is no pad {bank}{pad_number}.")
+
+    def assign(self, bank: str, pad_number: int, sample, **options) -> "KitPad":
+        """Put a sample of the kit's owner on a pad; the last write wins when two race."""
+        self.check_slot(bank, pad_number)
+        if sample.owner_id != self.owner_id or sample.deleted_at is not None:
+            raise ValidationError("Only samples from the kit owner's library can go on its pads.")
+        defaults = {"sample": sample, **options}
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    pad, _created = KitPad.objects.update_or_create(
+                        kit=self, bank=bank, pad_number=pad_number, defaults=defaults
+                    )
+                    self.removals.filter(bank=bank, pad_number=pad_number).delete()
+                    self.touch()
+                return pad
+            except IntegrityError:
+                # Another request created the pad between our read and insert: go
+                # round again, and this time the row exists so it is an update.
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def move_pad(self, from_bank, from_pad, to_bank, to_pad) -> list["KitPad"]:
+        """Move a pad's sample and options to another pad, swapping if that one is taken."""
+        self.check_slot(from_bank, from_pad)
+        self.check_slot(to_bank, to_pad)
+        if (from_bank, int(from_pad)) == (to_bank, int(to_pad)):
+            return []
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    moved = self._move_or_swap(from_bank, from_pad, to_bank, to_pad)
+                    self.touch()
+                return moved
+            except IntegrityError:
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _move_or_swap(self, from_bank, from_pad, to_bank, to_pad) -> list["KitPad"]:
+        source = self.pads.filter(bank=from_bank, pad_number=from_pad).first()
+        if source is None:
+            return []
+        target = self.pads.filter(bank=to_bank, pad_number=to_pad).first()
+        if target is None:
+            source.bank, source.pad_number = to_bank, to_pad
+            source.save(update_fields=["bank", "pad_number", "updated_at"])
+            return [source]
+        # Swap contents rather than positions: the unique (kit, bank, pad) index
+        # would refuse two rows passing through the same slot.
+        for field in PAD_CONTENT:
+            first, second = getattr(source, field), getattr(target, field)
+            setattr(source, field, second)
+            setattr(target, field, first)
+        source.save()
+        target.save()
+        return [target, source]
+
+    def clear_pad(self, bank: str, pad_number: int) -> bool:
+        """Empty a pad; True if it held a sample."""
+        self.check_slot(bank, pad_number)
+        deleted, _ = self.pads.filter(bank=bank, pad_number=pad_number).delete()
+        self.touch()
+        return bool(deleted)
+
+    def touch(self) -> None:
+        """Mark the kit as changed without saving (and racing on) its other fields."""
+        self.updated_at = timezone.now()
+        Kit.objects.filter(pk=self.pk).update(updated_at=self.updated_at)
+
+    def loops(self):
+        return self.pads.filter(
+            Q(sample__kind="loop") | Q(sample__category__in=rules.LOOP_CATEGORIES)
+        )
+
+    def proposal(self) -> tuple[float | None, str, str]:
+        """Tempo and key proposed from the kit's loops: median tempo, most common key."""
+        values = list(self.loops().values_list("sample__tempo_bpm", "sample__key", "sample__scale"))
+        tempo = rules.propose_tempo(bpm for bpm, _key, _scale in values)
+        key, scale = rules.propose_key((key, scale) for _bpm, key, scale in values)
+        return tempo, key, scale
+
+    def adopt_proposal(self) -> bool:
+        """Set the kit's tempo and key from its loops where they say something; True if changed."""
+        tempo, key, scale = self.proposal()
+        changed = []
+        if tempo:
+            self.tempo_bpm = tempo
+            changed.append("tempo_bpm")
+        if key:
+            self.key, self.scale = key, scale
+            changed += ["key", "scale"]
+        if changed:
+            self.save(update_fields=[*changed, "updated_at"])
+        return bool(changed)
+
+    def copy_for(self, user) -> "Kit":
+        """A copy of the kit owned by `user`, with the samples copied into their library."""
+        from kits.copying import copy_kit
+
+        return copy_kit(self, user)
 
 
 class KitPad(models.Model):
@@ -109,6 +221,21 @@ class KitPad(models.Model):
     def __str__(self):
         return f"{self.kit} {self.bank}{self.pad_number}"
 
+    @property
+    def is_stereo(self) -> bool:
+        return self.sample.channels >= 2
+
+    def warnings(self, kit_bpm=None) -> list[str]:
+        """What the SP-404MK2 would refuse or mangle, or why the sample clashes with the kit."""
+        sample = self.sample
+        return rules.pad_warnings(
+            duration=sample.duration,
+            kind=sample.kind,
+            category=sample.category,
+            tempo_bpm=sample.tempo_bpm,
+            kit_bpm=kit_bpm,
+        )
+
 
 class KitPadRemoval(models.Model):
     """A pad emptied because its sample was purged from the trash, so the kit can say so."""
@@ -122,7 +249,9 @@ class KitPadRemoval(models.Model):
     class Meta:
         ordering = ["-removed_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(bank__in=list(BANKS)), name="kit_removal_bank_valid"),
+            models.CheckConstraint(
+                condition=Q(bank__in=list(BANKS)), name="kit_removal_bank_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(pad_number__gte=1, pad_number__lte=PADS_PER_BANK),
                 name="kit_removal_pad_range",

@@ -1,30 +1,151 @@
-"""Kit pages."""
+"""Kit pages: the list, a kit's page with its pad grid and sample picker, and kit-level changes."""
 
+from django.contrib import messages
 from django.db.models import Count
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_safe
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from kits.models import BANKS, Kit
+from kits import suggest
+from kits.forms import BANK_CHOICES, KitForm
+from kits.grid import KitLayout
+from kits.models import BANKS, PADS_PER_BANK, Kit
+from library.views import filtered_samples
+
+PICKER_SIZE = 40
+PARTIALS = {"bank-panel", "picker-results", "pad-editor"}
 
 
-@require_safe
-def index(request):
-    """The user's kits and the kits others shared."""
+def kit_url(kit, bank="A", pad=None) -> str:
+    url = f"{reverse('kits:kit_detail', args=[kit.pk])}?bank={bank}"
+    return f"{url}&pad={pad}" if pad else url
+
+
+def owned_kit(request, pk) -> Kit:
+    """The user's own kit: others (even when it is shared with them) get a 404 for writes."""
+    return get_object_or_404(Kit.objects.owned_by(request.user), pk=pk)
+
+
+def kit_list(request, form=None):
     kits = (
         Kit.objects.visible_to(request.user)
         .select_related("owner")
         .annotate(pad_count=Count("pads"))
     )
-    return TemplateResponse(request, "kits/index.html", {"kits": kits})
+    form = form or KitForm(owner=request.user)
+    return TemplateResponse(request, "kits/index.html", {"kits": kits, "form": form})
+
+
+@require_safe
+def index(request):
+    """The user's kits and the kits others shared, with a form for a new one."""
+    return kit_list(request)
+
+
+@require_POST
+def create(request):
+    form = KitForm(request.POST, owner=request.user)
+    if not form.is_valid():
+        return kit_list(request, form)
+    kit = form.save(commit=False)
+    kit.owner = request.user
+    kit.save()
+    return redirect(kit_url(kit))
+
+
+def requested_slot(request) -> tuple[str, int | None]:
+    """The bank (default A) and pad the URL asks for; nonsense falls back quietly."""
+    bank = request.GET.get("bank", "A").upper()
+    bank = bank if bank in BANKS else "A"
+    pad = request.GET.get("pad", "")
+    number = int(pad) if pad.isdigit() and 1 <= int(pad) <= PADS_PER_BANK else None
+    return bank, number
+
+
+def page_context(request, kit, form=None) -> dict:
+    bank, pad_number = requested_slot(request)
+    layout = KitLayout.of(kit)
+    can_edit = kit.owner_id == request.user.id
+    context = {
+        "kit": kit, "layout": layout, "bank": bank, "slots": layout.slots(bank),
+        "counts": layout.counts(), "can_edit": can_edit, "bank_choices": BANK_CHOICES,
+        "removals": kit.removals.all()[:5],
+    }  # fmt: skip
+    if pad_number:
+        context["editor"] = layout.slot(bank, pad_number)
+    if can_edit:
+        picker_form, samples = filtered_samples(request)
+        shown = list(samples[: PICKER_SIZE + 1])
+        pick = request.GET.get("pick", "")
+        context |= {
+            "picker_form": picker_form,
+            "picker_samples": shown[:PICKER_SIZE],
+            "picker_more": len(shown) > PICKER_SIZE,
+            "picker_size": PICKER_SIZE,
+            "pick": samples.filter(pk=pick).first() if pick.isdigit() else None,
+            "kit_form": form or KitForm(instance=kit, owner=request.user),
+            "proposal": kit.proposal(),
+        }
+        if pad_number and context["editor"].pad is None:
+            context["suggestions"] = suggest.suggest(kit, pad_number)
+    return context
 
 
 @require_safe
 def kit_detail(request, pk):
+    """A kit's page; bank tabs, the picker's filters and the pad editor swap only their part."""
     kit = get_object_or_404(Kit.objects.visible_to(request.user).select_related("owner"), pk=pk)
-    pads = kit.pads.select_related("sample")
-    by_bank = {bank: [] for bank in BANKS}
-    for pad in pads:
-        by_bank[pad.bank].append(pad)
-    context = {"kit": kit, "banks": by_bank, "can_edit": kit.owner_id == request.user.id}
-    return TemplateResponse(request, "kits/kit_detail.html", context)
+    template = "kits/kit_detail.html"
+    if request.htmx.target in PARTIALS:
+        template += f"#{request.htmx.target}"
+    response = TemplateResponse(request, template, page_context(request, kit))
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+@require_POST
+def edit(request, pk):
+    """Rename, describe, share, or set the tempo and key of a kit."""
+    kit = owned_kit(request, pk)
+    form = KitForm(request.POST, instance=kit, owner=request.user)
+    if not form.is_valid():
+        kit.refresh_from_db()
+        return TemplateResponse(request, "kits/kit_detail.html", page_context(request, kit, form))
+    form.save()
+    messages.success(request, "Kit saved.")
+    return redirect(kit_url(kit, request.POST.get("bank", "A")))
+
+
+@require_POST
+def propose(request, pk):
+    """Take the tempo and key the kit's loops propose."""
+    kit = owned_kit(request, pk)
+    if kit.adopt_proposal():
+        messages.success(request, "Tempo and key set from the kit's loops.")
+    else:
+        messages.info(request, "The kit has no loops with a tempo or key yet.")
+    return redirect(kit_url(kit))
+
+
+@require_POST
+def copy(request, pk):
+    """Duplicate one's own kit, or copy a shared kit (and its samples) into one's own."""
+    kit = get_object_or_404(Kit.objects.visible_to(request.user), pk=pk)
+    new_kit = kit.copy_for(request.user)
+    messages.success(request, f"Copied to “{new_kit.name}”.")
+    return redirect(kit_url(new_kit))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete(request, pk):
+    """Ask, then delete a kit (its samples stay in the library)."""
+    kit = owned_kit(request, pk)
+    if request.method == "POST":
+        name = kit.name
+        kit.delete()
+        messages.success(request, f"Deleted “{name}”.")
+        return redirect("kits:index")
+    pads = kit.pads.count()
+    return TemplateResponse(request, "kits/kit_confirm_delete.html", {"kit": kit, "pads": pads})

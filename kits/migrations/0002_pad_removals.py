@@ -5,25 +5,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kits', '0001_initial'),
+        ("kits", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='KitPadRemoval',
+            name="KitPadRemoval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('bank', models.CharField(choices=[('A', 'A'), ('B', 'B'), ('C', 'C'), ('D', 'D'), ('E', 'E'), ('F', 'F'), ('G', 'G'), ('H', 'H'), ('I', 'I'), ('J', 'J')], max_length=1)),
-                ('pad_number', models.PositiveSmallIntegerField()),
-                ('sample_name', models.CharField(max_length=255)),
-                ('removed_at', models.DateTimeField(auto_now_add=True)),
-                ('kit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='removals', to='kits.kit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "bank",
+                    models.CharField(
+                        choices=[
+                            ("A", "A"),
+                            ("B", "B"),
+                            ("C", "C"),
+                            ("D", "D"),
+                            ("E", "E"),
+                            ("F", "F"),
+                            ("G", "G"),
+                            ("H", "H"),
+                            ("I", "I"),
+                            ("J", "J"),
+                        ],
+                        max_length=1,
+                    ),
+                ),
+                ("pad_number", models.PositiveSmallIntegerField()),
+                ("sample_name", models.CharField(max_length=255)),
+                ("removed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "kit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="removals",
+                        to="kits.kit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-removed_at', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('bank__in', ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J'])), name='kit_removal_bank_valid'), models.CheckConstraint(condition=models.Q(('pad_number__gte', 1), ('pad_number__lte', 16)), name='kit_removal_pad_range')],
+                "ordering": ["-removed_at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("bank__in", ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"])
+                        ),
+                        name="kit_removal_bank_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("pad_number__gte", 1), ("pad_number__lte", 16)),
+                        name="kit_removal_pad_range",
+                    ),
+                ],
             },
         ),
     ]

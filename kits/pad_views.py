@@ -1,0 +1,145 @@
+"""Pad changes: assign, move or swap, clear, options, and filling a bank from suggestions.
+
+Each answers htmx with the changed pads, bank counters and summary (out of band), and
+a plain form post with a redirect back to the kit page.
+"""
+
+import re
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from kits import suggest
+from kits.forms import BANK_CHOICES, AssignForm, FillForm, MoveForm, PadOptionsForm, SlotForm
+from kits.grid import KitLayout
+from kits.models import BANKS, PADS_PER_BANK
+from kits.views import kit_url, owned_kit
+
+PAD_ID = re.compile(r"pad-([A-J])-(\d{1,2})")
+
+
+def pad_change(request, kit, slots, error=""):
+    """htmx: the targeted pad or editor, other changed pads out of band, counters, summary."""
+    layout = KitLayout.of(kit)
+    target = request.htmx.target or ""
+    targeted = PAD_ID.fullmatch(target)
+    if targeted and 1 <= int(targeted[2]) <= PADS_PER_BANK:
+        # The pad swapped in place must be in the answer, changed or not.
+        slots = [(targeted[1], int(targeted[2])), *slots]
+    changed = [layout.slot(bank, number) for bank, number in dict.fromkeys(slots)]
+    context = {
+        "kit": kit,
+        "layout": layout,
+        "counts": layout.counts(),
+        "changed": [(slot, slot.dom_id != target) for slot in changed],
+        "changed_banks": {slot.bank for slot in changed},
+        "can_edit": True,
+        "bank_choices": BANK_CHOICES,
+    }
+    if target == "pad-editor" and changed:
+        editor = context["editor"] = changed[0]
+        if editor.pad is None:
+            context["suggestions"] = suggest.suggest(kit, editor.number)
+    response = TemplateResponse(request, "kits/kit_detail.html#pad-change", context)
+    if error:
+        trigger_client_event(response, "kits:error", {"message": error})
+    return response
+
+
+def done(request, kit, slots, message="", error=""):
+    """Answer a pad change: fragments for htmx, a redirect (and a message) for a plain form."""
+    if request.htmx:
+        return pad_change(request, kit, slots, error)
+    if error:
+        messages.error(request, error)
+    elif message:
+        messages.success(request, message)
+    bank, number = slots[0] if slots else ("A", None)
+    return redirect(kit_url(kit, bank, number if request.POST.get("editor") else None))
+
+
+def first_error(form) -> str:
+    return next(iter(form.errors.values()))[0] if form.errors else "That did not work."
+
+
+def posted_slot(request):
+    bank, pad = request.POST.get("bank", "A"), request.POST.get("pad_number", "")
+    valid = bank in BANKS and pad.isdigit() and 1 <= int(pad) <= PADS_PER_BANK
+    return [(bank, int(pad))] if valid else []
+
+
+@require_POST
+def assign(request, pk):
+    """Put a sample on a pad (replacing what was there)."""
+    kit = owned_kit(request, pk)
+    form = AssignForm(request.POST, kit=kit)
+    if not form.is_valid():
+        return done(request, kit, posted_slot(request), error=first_error(form))
+    bank, number, sample = (form.cleaned_data[name] for name in ("bank", "pad_number", "sample"))
+    try:
+        kit.assign(bank, number, sample)
+    except ValidationError as error:
+        return done(request, kit, [(bank, number)], error=error.messages[0])
+    return done(request, kit, [(bank, number)], f"{sample.name} is on pad {bank}{number}.")
+
+
+@require_POST
+def move(request, pk):
+    """Move a pad onto another pad; if that one holds a sample the two swap."""
+    kit = owned_kit(request, pk)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return done(request, kit, posted_slot(request), error=first_error(form))
+    data = form.cleaned_data
+    target, source = (data["bank"], data["pad_number"]), (data["from_bank"], data["from_pad"])
+    kit.move_pad(*source, *target)
+    message = f"Moved pad {source[0]}{source[1]} to {target[0]}{target[1]}."
+    return done(request, kit, [target, source], message)
+
+
+@require_POST
+def clear(request, pk):
+    """Empty a pad; its sample stays in the library."""
+    kit = owned_kit(request, pk)
+    form = SlotForm(request.POST)
+    if not form.is_valid():
+        return done(request, kit, [], error=first_error(form))
+    slot = (form.cleaned_data["bank"], form.cleaned_data["pad_number"])
+    kit.clear_pad(*slot)
+    return done(request, kit, [slot], f"Cleared pad {slot[0]}{slot[1]}.")
+
+
+@require_POST
+def options(request, pk, bank, pad_number):
+    """Volume, pitch, gate, loop, reverse of one pad (recorded, never applied to audio)."""
+    kit = owned_kit(request, pk)
+    pad = get_object_or_404(kit.pads, bank=bank, pad_number=pad_number)
+    form = PadOptionsForm(request.POST, instance=pad)
+    if not form.is_valid():
+        return done(request, kit, [(bank, pad_number)], error=first_error(form))
+    form.save()
+    kit.touch()
+    return done(request, kit, [(bank, pad_number)], f"Saved pad {bank}{pad_number}.")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def fill(request, pk):
+    """Propose samples for a bank's empty pads (GET), then save the ones kept (POST)."""
+    kit = owned_kit(request, pk)
+    bank = (request.POST or request.GET).get("bank", "A")
+    bank = bank if bank in BANKS else "A"
+    if request.method == "POST":
+        form = FillForm(request.POST, kit=kit)
+        if form.is_valid():
+            chosen = form.chosen()
+            for number, sample in chosen.items():
+                kit.assign(bank, number, sample)
+            messages.success(request, f"Filled {len(chosen)} pads of bank {bank}.")
+            return redirect(kit_url(kit, bank))
+    proposal = suggest.fill_bank(kit, bank)
+    context = {"kit": kit, "bank": bank, "proposal": proposal}
+    return TemplateResponse(request, "kits/fill_bank.html", context)

@@ -1,0 +1,134 @@
+"""What the SP-404MK2 and a beatmaker's hands expect of a kit: pure rules, no database."""
+
+from collections import Counter
+from dataclasses import dataclass
+from statistics import median
+
+from library.music import camelot
+
+MIN_DURATION = 0.1  # seconds; shorter files may fail to import on the unit
+MAX_DURATION = 16 * 60  # the unit's longest sample
+VOICES = 32
+STEREO_VOICE_LIMIT = 24  # warn when a bank's stereo pads alone take more voices than this
+TEMPO_TOLERANCE = 0.04  # relative; 4% is about ±4 BPM at 100 BPM
+FOLD_LOW, FOLD_HIGH = 70.0, 140.0  # proposed tempi are folded into this range
+
+LOOP_CATEGORIES = ("drum_loop", "melodic_loop", "bass_loop", "vocal_loop")
+DRUM_CATEGORIES = (
+    "kick", "snare", "clap", "closed_hat", "open_hat", "cymbal", "tom", "percussion", "fx",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Role:
+    """What a pad is usually for: its best categories first, acceptable ones second."""
+
+    label: str
+    primary: tuple[str, ...]
+    secondary: tuple[str, ...] = ()
+    loops: bool = False
+
+
+LOOPS = Role("loop", LOOP_CATEGORIES, loops=True)
+CYMBAL_FX = Role("cymbal / fx", ("cymbal", "fx"), ("open_hat", "vocal"))
+PERCUSSION = Role("percussion", ("percussion", "clap", "tom"), ("snare", "closed_hat", "fx"))
+PAD_ROLES = {
+    **dict.fromkeys(range(1, 5), LOOPS),
+    **dict.fromkeys(range(5, 9), CYMBAL_FX),
+    **dict.fromkeys(range(9, 13), PERCUSSION),
+    13: Role("kick", ("kick",), ("tom",)),
+    14: Role("snare", ("snare",), ("clap",)),
+    15: Role("closed hat", ("closed_hat",), ("percussion",)),
+    16: Role("open hat", ("open_hat",), ("cymbal",)),
+}
+
+
+def role_of(pad_number: int) -> Role:
+    """The conventional role of a pad (pads 13-16 drums ... 1-4 loops)."""
+    return PAD_ROLES[pad_number]
+
+
+@dataclass(frozen=True)
+class TempoFit:
+    """How a loop's tempo sits against the kit's: same, half or double time, and by how much."""
+
+    relation: str  # "same", "half" or "double"
+    delta_bpm: float  # at the kit's tempo
+
+    @property
+    def label(self) -> str:
+        delta = f"±{abs(self.delta_bpm):.0f} BPM" if abs(self.delta_bpm) >= 0.5 else "same BPM"
+        return delta if self.relation == "same" else f"{self.relation} time, {delta}"
+
+
+def tempo_fit(sample_bpm, kit_bpm, tolerance: float = TEMPO_TOLERANCE) -> TempoFit | None:
+    """The closest of same/half/double time within the tolerance, or None."""
+    if not sample_bpm or not kit_bpm:
+        return None
+    fits = []
+    for relation, factor in (("same", 1.0), ("half", 2.0), ("double", 0.5)):
+        delta = sample_bpm * factor - kit_bpm
+        if abs(delta) <= kit_bpm * tolerance:
+            fits.append(TempoFit(relation, round(delta, 1)))
+    return min(fits, key=lambda fit: abs(fit.delta_bpm), default=None)
+
+
+def key_relation(key: str, scale: str, kit_key: str, kit_scale: str) -> str | None:
+    """'same key', 'relative key', 'neighbour key' on the Camelot wheel, or None if they clash."""
+    mine, theirs = camelot(key, scale), camelot(kit_key, kit_scale)
+    if not mine or not theirs:
+        return None
+    if mine == theirs:
+        return "same key"
+    number, letter = int(mine[:-1]), mine[-1]
+    kit_number, kit_letter = int(theirs[:-1]), theirs[-1]
+    if number == kit_number:
+        return "relative key"
+    if letter == kit_letter and (number - kit_number) % 12 in (1, 11):
+        return "neighbour key"
+    return None
+
+
+def is_loop(kind: str, category: str) -> bool:
+    return kind == "loop" or category in LOOP_CATEGORIES
+
+
+def pad_warnings(*, duration, kind, category, tempo_bpm, kit_bpm) -> list[str]:
+    """Why the unit would refuse or mangle this sample, or why it would not sit in the kit."""
+    warnings = []
+    if duration is not None and duration < MIN_DURATION:
+        warnings.append("Shorter than 100 ms: the SP-404MK2 may refuse it")
+    if duration is not None and duration > MAX_DURATION:
+        warnings.append("Longer than 16 minutes: too long for the SP-404MK2")
+    if is_loop(kind, category) and tempo_bpm and kit_bpm and not tempo_fit(tempo_bpm, kit_bpm):
+        warnings.append(f"{tempo_bpm:.0f} BPM is far from the kit's {kit_bpm:.0f} BPM")
+    return warnings
+
+
+def bank_voice_warning(stereo_pads: int) -> str:
+    """A warning when a bank's stereo samples alone would use most of the unit's voices."""
+    voices = stereo_pads * 2
+    if voices > STEREO_VOICE_LIMIT:
+        return f"{stereo_pads} stereo pads would use {voices} of the {VOICES} voices"
+    return ""
+
+
+def fold_tempo(bpm: float, low: float = FOLD_LOW, high: float = FOLD_HIGH) -> float:
+    """Halve or double a tempo until it sits in [low, high]."""
+    while bpm > high:
+        bpm /= 2
+    while bpm < low:
+        bpm *= 2
+    return bpm
+
+
+def propose_tempo(tempi) -> float | None:
+    """The median of the loops' tempi, each folded into the usual range first."""
+    folded = [fold_tempo(bpm) for bpm in tempi if bpm]
+    return round(median(folded), 1) if folded else None
+
+
+def propose_key(keys) -> tuple[str, str]:
+    """The most common (key, scale) among the loops; ("", "") when none is known."""
+    counts = Counter((key, scale) for key, scale in keys if key and scale)
+    return counts.most_common(1)[0][0] if counts else ("", "")

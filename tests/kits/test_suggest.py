@@ -1,0 +1,59 @@
+"""Suggestions ranked on a generated library: role, tempo, key, and what the kit already has."""
+
+import pytest
+
+from kits import suggest
+from kits.models import Kit
+
+pytestmark = pytest.mark.django_db
+
+
+def names(suggestions):
+    return [item.sample.name for item in suggestions]
+
+
+def test_kick_pad_prefers_kicks_favourites_first_then_toms(kit, library):
+    assert names(suggest.suggest(kit, 13)) == ["Kick Punchy", "Kick Deep", "Tom Low"]
+    assert suggest.suggest(kit, 13)[0].reasons == ["kick"]
+
+
+def test_loop_pads_rank_by_tempo_and_key_and_leave_out_clashes(kit, library):
+    ranked = suggest.suggest(kit, 1, limit=10)
+    assert names(ranked) == ["Keys 90 Am", "Keys 92 C", "Pad 45 Em", "Break 89"]
+    assert ranked[0].reasons == ["melodic loop", "same BPM", "same key"]
+    assert ranked[1].reasons == ["melodic loop", "±2 BPM", "relative key"]
+    assert ranked[2].reasons == ["melodic loop", "half time, ±1 BPM", "neighbour key"]
+
+
+def test_samples_already_in_the_kit_are_not_suggested(kit, library):
+    kit.assign("C", 2, library["loop_same"])
+    kit.assign("B", 13, library["kick2"])
+    assert "Keys 90 Am" not in names(suggest.suggest(kit, 1, limit=10))
+    assert names(suggest.suggest(kit, 13)) == ["Kick Deep", "Tom Low"]
+
+
+def test_without_kit_tempo_and_key_any_loop_fits(user, library):
+    kit = Kit.objects.create(owner=user, name="Open")
+    ranked = names(suggest.suggest(kit, 2, limit=10))
+    assert set(ranked) == {
+        "Keys 90 Am", "Keys 92 C", "Pad 45 Em", "Beat 120", "Keys 90 F#", "Break 89",
+    }  # fmt: skip
+
+
+def test_suggestions_only_come_from_the_owners_live_library(kit, library, other_user, make_sample):
+    make_sample(other_user, name="Their Kick", category="kick")
+    library["kick"].move_to_trash()
+    assert names(suggest.suggest(kit, 13)) == ["Kick Punchy", "Tom Low"]
+
+
+def test_fill_bank_proposes_each_sample_once_by_role(kit, library):
+    kit.assign("A", 14, library["clap"])  # a taken pad keeps its sample
+    proposal = suggest.fill_bank(kit, "A")
+    chosen = {number: item.sample.name for number, item in proposal.items()}
+    assert chosen == {
+        1: "Keys 90 Am", 2: "Keys 92 C", 3: "Pad 45 Em", 4: "Break 89",
+        5: "Crash",
+        9: "Shaker", 10: "Tom Low", 11: "Riser", 12: "Snare Crack",
+        13: "Kick Punchy", 15: "Hat Closed", 16: "Hat Open",
+    }  # fmt: skip
+    assert not kit.pads.filter(bank="A").exclude(pad_number=14).exists()  # nothing saved
