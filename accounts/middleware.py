@@ -6,17 +6,20 @@ from django.urls import reverse
 
 
 class FirstRunMiddleware:
-    """Redirect to the setup page while the installation has no users."""
+    """Redirect to the setup page while the installation has no users.
+
+    Signed-in visitors prove an account exists; for others the check is one
+    EXISTS query, not cached, so an installation whose accounts were all
+    removed offers setup again.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
-        # Once an account exists the check never needs the database again.
-        self.has_users = False
 
     def __call__(self, request):
-        if not self.has_users:
-            self.has_users = get_user_model().objects.exists()
-            exempt = (reverse("accounts:setup"), "/static/")
-            if not self.has_users and not request.path.startswith(exempt):
-                return redirect("accounts:setup")
+        if request.user.is_authenticated:
+            return self.get_response(request)
+        exempt = (reverse("accounts:setup"), "/static/")
+        if not request.path.startswith(exempt) and not get_user_model().objects.exists():
+            return redirect("accounts:setup")
         return self.get_response(request)
