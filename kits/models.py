@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -103,16 +103,20 @@ class Kit(models.Model):
                     moved = self._move_or_swap(from_bank, from_pad, to_bank, to_pad)
                     self.touch()
                 return moved
-            except IntegrityError:
+            except DatabaseError:
+                # Another request took the target or removed the source between
+                # our read and write (IntegrityError, or an update of a row that
+                # is gone): read again and redo the move.
                 if attempt == WRITE_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
 
     def _move_or_swap(self, from_bank, from_pad, to_bank, to_pad) -> list["KitPad"]:
-        source = self.pads.filter(bank=from_bank, pad_number=from_pad).first()
+        pads = self.pads.select_for_update()
+        source = pads.filter(bank=from_bank, pad_number=from_pad).first()
         if source is None:
             return []
-        target = self.pads.filter(bank=to_bank, pad_number=to_pad).first()
+        target = pads.filter(bank=to_bank, pad_number=to_pad).first()
         if target is None:
             source.bank, source.pad_number = to_bank, to_pad
             source.save(update_fields=["bank", "pad_number", "updated_at"])
