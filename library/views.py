@@ -36,15 +36,7 @@ def sample_page(samples, number):
     before sorting would read far more than the fifty rows shown.
     """
     page = Paginator(samples.only("pk"), PAGE_SIZE).get_page(number)
-    ids = [sample.pk for sample in page.object_list]
-    rows = (
-        Sample.objects.filter(pk__in=ids)
-        .select_related("features")
-        .prefetch_related("tags")
-        .defer(*LIST_DEFERRED)
-    )
-    by_id = {sample.pk: sample for sample in rows}
-    page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+    page.object_list = rows_in_order([sample.pk for sample in page.object_list])
     return page
 
 
@@ -87,3 +79,43 @@ def sample_row(request, pk):
         pk=pk,
     )
     return TemplateResponse(request, "library/index.html#sample-rows", {"samples": [sample]})
+
+
+def rows_in_order(ids):
+    """Samples for the list, loaded once and kept in the given order."""
+    rows = (
+        Sample.objects.filter(pk__in=list(ids))
+        .select_related("features")
+        .prefetch_related("tags")
+        .defer(*LIST_DEFERRED)
+    )
+    by_id = {sample.pk: sample for sample in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+@require_safe
+def similar(request, pk):
+    """The samples that sound most like this one, optionally within the current filters."""
+    from library.similarity import similar_samples
+
+    sample = get_object_or_404(Sample.objects.owned_by(request.user), pk=pk)
+    form, samples = filtered_samples(request)
+    within = set(samples.values_list("pk", flat=True)) if form.is_bound else None
+    nearest = similar_samples(request.user, sample, limit=30, within_ids=within)
+    scores = dict(nearest)
+    rows = rows_in_order([sample_id for sample_id, _score in nearest])
+    context = {"sample": sample, "samples": rows, "scores": scores, "filtered": form.is_bound}
+    return TemplateResponse(request, "library/similar.html", context)
+
+
+@require_safe
+def duplicates(request):
+    """Groups of samples that are the same audio, for review."""
+    from library.similarity import find_duplicates
+
+    groups = find_duplicates(request.user)
+    rows = {
+        sample.pk: sample for sample in rows_in_order([i for g in groups for i in g.sample_ids])
+    }
+    listed = [(group.reason, [rows[i] for i in group.sample_ids if i in rows]) for group in groups]
+    return TemplateResponse(request, "library/duplicates.html", {"groups": listed})

@@ -1,0 +1,232 @@
+"""Find similar and the duplicate finder, on generated audio imported and analysed for real."""
+
+from functools import cache
+
+import numpy as np
+import pytest
+import soundfile as sf
+import soxr
+
+from library import similarity
+from library.importing import import_file
+from library.models import Sample
+from library.similarity import find_duplicates, similar_samples
+from library.tasks import analyze_sample
+from tests import audiogen
+from tests.library.conftest import SR, write_audio
+
+pytestmark = pytest.mark.django_db
+
+
+@cache
+def library_sounds() -> dict:
+    """Varied drums, tonal sounds and loops, four kicks among them."""
+    return {
+        "Kicks/kick deep.wav": audiogen.kick(),
+        "Kicks/kick short.wav": audiogen.kick(seconds=0.3, start_hz=200, end_hz=60, seed=4),
+        "Kicks/kick long.wav": audiogen.kick(seconds=0.8, start_hz=130, end_hz=42, seed=5),
+        "Kicks/kick punchy.wav": audiogen.kick(seconds=0.45, start_hz=190, end_hz=48, seed=8),
+        "Snares/snare.wav": audiogen.snare(),
+        "Snares/snare tight.wav": audiogen.snare(seconds=0.25, seed=21),
+        "Claps/clap.wav": audiogen.clap(),
+        "Hats/closed hat.wav": audiogen.closed_hat(),
+        "Hats/open hat.wav": audiogen.open_hat(),
+        "Toms/tom.wav": audiogen.tom(),
+        "Bass/808.wav": audiogen.long_808(seconds=3.0),
+        "Chords/chords.wav": audiogen.chord("A", "minor", 4.0),
+        "Chords/pad.wav": audiogen.pad_chord("F#", "major", 3.0),
+        "Loops/drums 90.wav": audiogen.drum_loop(90, 2),
+        "Loops/keys 100.wav": audiogen.melodic_loop("C", "minor", 100.0, 2),
+    }
+
+
+@pytest.fixture(autouse=True)
+def fresh_indexes():
+    """Each test starts as a fresh process does: no index in memory."""
+    similarity.forget_indexes()
+    yield
+    similarity.forget_indexes()
+
+
+@pytest.fixture
+def add(tmp_path):
+    """Import a file through the real import and analyse it; returns the ready sample."""
+
+    def add(owner, relative: str, audio=None, sr=SR, path=None) -> Sample:
+        path = path or write_audio(tmp_path / owner.username / relative, audio, sr)
+        outcome = import_file(owner, path, relative)
+        assert outcome.sample is not None, outcome.message
+        assert analyze_sample(outcome.sample.pk) == Sample.Status.READY
+        return Sample.objects.get(pk=outcome.sample.pk)
+
+    return add
+
+
+@pytest.fixture
+def library(user, add) -> dict[str, Sample]:
+    return {name: add(user, name, audio) for name, audio in library_sounds().items()}
+
+
+def ids_of(results) -> list[int]:
+    return [sample_id for sample_id, _ in results]
+
+
+def padded(audio, seconds=0.2):
+    silence = audiogen.silence(seconds, SR)
+    return np.concatenate([silence, audio, silence])
+
+
+@pytest.mark.parametrize(
+    "name", ["Kicks/kick deep.wav", "Snares/snare.wav", "Chords/chords.wav", "Loops/drums 90.wav"]
+)
+def test_re_encoded_copies_are_the_nearest_neighbours(user, library, add, name):
+    audio = library_sounds()[name]
+    copies = {
+        add(user, f"Copies/copy.{suffix}", audio, sr).pk
+        for suffix, sr, audio in [
+            ("mp3", SR, audio),
+            ("flac", SR, audio),
+            ("wav", 48000, soxr.resample(audio, SR, 48000).astype(np.float32)),
+        ]
+    }
+    results = similar_samples(user, library[name], limit=5)
+    assert set(ids_of(results)[:3]) == copies
+    assert all(0 < score <= 1 for _, score in results)
+    assert [score for _, score in results] == sorted((score for _, score in results), reverse=True)
+
+
+def test_a_kicks_nearest_neighbours_are_mostly_kicks(user, library):
+    kick = library["Kicks/kick deep.wav"]
+    nearest = Sample.objects.in_bulk(ids_of(similar_samples(user, kick, limit=3)))
+    assert kick.pk not in nearest
+    assert sum(sample.source_path == "Kicks" for sample in nearest.values()) >= 2
+
+
+def test_within_ids_restricts_the_results(user, library):
+    kick = library["Kicks/kick deep.wav"]
+    within = {library[name].pk for name in ("Snares/snare.wav", "Hats/open hat.wav", "Bass/808.wav")}
+    restricted = similar_samples(user, kick, within_ids=within)
+    assert set(ids_of(restricted)) == within
+    everything = ids_of(similar_samples(user, kick, limit=100))
+    assert ids_of(restricted) == [sample_id for sample_id in everything if sample_id in within]
+
+
+def test_within_ids_accepts_the_filtered_queryset(user, library):
+    kick = library["Kicks/kick deep.wav"]
+    hats = Sample.objects.owned_by(user).filter(source_path="Hats")
+    assert set(ids_of(similar_samples(user, kick, within_ids=hats))) == set(
+        hats.values_list("id", flat=True)
+    )
+
+
+def test_trashed_samples_never_appear_and_come_back_when_restored(user, library, add):
+    kick = library["Kicks/kick deep.wav"]
+    copy = add(user, "Copies/kick.mp3", library_sounds()["Kicks/kick deep.wav"])
+    assert ids_of(similar_samples(user, kick))[0] == copy.pk
+    copy.move_to_trash()
+    assert copy.pk not in ids_of(similar_samples(user, kick, limit=100))
+    # A sample in the trash can still be asked about; its neighbours are alive ones.
+    assert ids_of(similar_samples(user, copy))[0] == kick.pk
+    copy.restore()
+    assert ids_of(similar_samples(user, kick))[0] == copy.pk
+
+
+def test_another_users_samples_never_appear(user, other_user, library, add):
+    audio = library_sounds()["Kicks/kick deep.wav"]
+    theirs = {add(other_user, name, audio).pk for name in ("Kicks/kick deep.wav", "kick.mp3")}
+    mine = set(Sample.objects.owned_by(user).values_list("id", flat=True))
+    found = ids_of(similar_samples(user, library["Kicks/kick deep.wav"], limit=100))
+    assert set(found) == mine - {library["Kicks/kick deep.wav"].pk}
+    their_kick = Sample.objects.get(pk=min(theirs))
+    assert set(ids_of(similar_samples(other_user, their_kick, limit=100))) == theirs - {
+        their_kick.pk
+    }
+
+
+def test_the_index_notices_new_imports(user, library, add):
+    kick = library["Kicks/kick deep.wav"]
+    before = ids_of(similar_samples(user, kick))
+    copy = add(user, "Copies/kick.mp3", library_sounds()["Kicks/kick deep.wav"])
+    assert copy.pk not in before
+    assert ids_of(similar_samples(user, kick))[0] == copy.pk
+
+
+def test_a_fresh_process_catches_up_from_the_saved_index(user, library, add, settings):
+    kick = library["Kicks/kick deep.wav"]
+    similarity.save(similarity.owner_index(user), similarity.index_path(user.pk))
+    copy = add(user, "Copies/kick.mp3", library_sounds()["Kicks/kick deep.wav"])
+    library["Hats/open hat.wav"].move_to_trash()
+    similarity.forget_indexes()
+    found = ids_of(similar_samples(user, kick, limit=100))
+    assert found[0] == copy.pk
+    assert library["Hats/open hat.wav"].pk not in found
+    stored = similarity.load(similarity.index_path(user.pk))
+    assert stored is not None and stored.ids.size == len(library)
+
+
+def test_a_sample_analysed_again_is_replaced_not_doubled(user, library):
+    kick = library["Kicks/kick deep.wav"]
+    similar_samples(user, kick)
+    snare = library["Snares/snare.wav"]
+    Sample.objects.filter(pk=snare.pk).update(status=Sample.Status.PENDING)
+    assert snare.pk not in ids_of(similar_samples(user, kick, limit=100))
+    assert analyze_sample(snare.pk) == Sample.Status.READY
+    found = ids_of(similar_samples(user, kick, limit=100))
+    assert found.count(snare.pk) == 1
+    assert len(found) == len(library) - 1
+
+
+def test_a_warm_query_costs_two_small_queries(user, library, django_assert_num_queries):
+    kick = library["Kicks/kick deep.wav"]
+    similar_samples(user, kick)
+    with django_assert_num_queries(2):
+        similar_samples(user, kick)
+
+
+def test_an_unanalysed_sample_has_no_similar_samples(user, library, make_sample):
+    assert similar_samples(user, make_sample(user)) == []
+
+
+def test_duplicates_list_the_re_encoded_and_the_padded_copy_but_not_other_kicks(
+    user, library, add
+):
+    kick = library_sounds()["Kicks/kick deep.wav"]
+    copies = {
+        add(user, "Copies/kick.mp3", kick).pk,
+        add(user, "Copies/kick padded.wav", padded(kick)).pk,
+    }
+    groups = find_duplicates(user)
+    assert [set(group.sample_ids) for group in groups] == [{library["Kicks/kick deep.wav"].pk, *copies}]
+    assert groups[0].reason == similarity.TRIMMED
+
+
+def test_duplicates_without_silence_are_reported_as_a_different_format(user, library, add):
+    loop = library_sounds()["Loops/drums 90.wav"]
+    copy = add(user, "Copies/drums.mp3", loop)
+    (group,) = find_duplicates(user)
+    assert group.sample_ids == tuple(sorted([library["Loops/drums 90.wav"].pk, copy.pk]))
+    assert group.reason == similarity.REENCODED
+
+
+def test_the_same_audio_with_other_metadata_is_an_exact_duplicate(user, library, add, tmp_path):
+    path = tmp_path / "tagged.wav"
+    with sf.SoundFile(path, "w", SR, 1, subtype="PCM_16") as tagged:
+        tagged.title = "Deep kick, tagged by the pack's author"
+        tagged.write(library_sounds()["Kicks/kick deep.wav"])
+    copy = add(user, "Tagged/kick.wav", path=path)
+    (group,) = find_duplicates(user)
+    assert group.sample_ids == tuple(sorted([library["Kicks/kick deep.wav"].pk, copy.pk]))
+    assert group.reason == similarity.EXACT
+
+
+def test_a_library_without_copies_has_no_duplicates(user, library):
+    assert find_duplicates(user) == []
+
+
+def test_candidate_pairs_find_near_rows_across_blocks():
+    rng = np.random.default_rng(3)
+    scale = np.array([similarity.codec_noise(name) for name in similarity.FEATURE_NAMES])
+    vectors = rng.normal(0, 1, (3000, len(scale))) * scale * 40
+    vectors[2999] = vectors[5] + scale * 0.5  # Within codec noise of row 5.
+    pairs = similarity.candidate_pairs(vectors, block=256)
+    assert {tuple(sorted(pair)) for pair in pairs.tolist()} == {(5, 2999)}
