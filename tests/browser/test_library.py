@@ -40,7 +40,10 @@ def tasks_inline(monkeypatch):
 
 
 def visible_names(page) -> set[str]:
-    return {name.strip() for name in page.locator("#sample-rows td.col-name > a").all_inner_texts()}
+    return {
+        name.strip()
+        for name in page.locator("#sample-rows td.col-name > a:first-child").all_inner_texts()
+    }
 
 
 def test_filter_search_and_url_state(uploaded, live_server, screenshot):
