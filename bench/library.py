@@ -22,7 +22,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("SP404_DATA_DIR", tempfile.mkdtemp(prefix="sp404-bench-library-"))
+if not os.environ.get("SP404_DATA_DIR"):
+    os.environ["SP404_DATA_DIR"] = tempfile.mkdtemp(prefix="sp404-bench-library-")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sp404site.settings")
 
 import django  # noqa: E402
