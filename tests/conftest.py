@@ -97,3 +97,31 @@ def subprocess_env(tmp_path):
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return env
+
+
+@pytest.fixture
+def make_features(db):
+    """Give a sample a row of plausible measured features (overrides as keywords)."""
+    from library.models import AudioFeatures
+
+    def make(sample, **fields):
+        values = {
+            "onset_rate": 2.0,
+            "kind": "one-shot",
+            "kind_confidence": 0.9,
+            "category": "kick",
+            "category_confidence": 0.8,
+            "spectral_centroid": 300.0,
+            "spectral_rolloff": 900.0,
+            "spectral_bandwidth": 400.0,
+            "spectral_flatness": 0.01,
+            "zero_crossing_rate": 0.02,
+            "rms": 0.2,
+            "peak": 0.9,
+            "harmonic_ratio": 0.3,
+            "feature_vector": b"",
+        }
+        values.update(fields)
+        return AudioFeatures.objects.create(sample=sample, **values)
+
+    return make

@@ -11,7 +11,6 @@ from exports.models import Export, ExportItem
 from kits.models import Kit, KitPad
 from library.models import (
     ApiUsage,
-    AudioFeatures,
     Batch,
     BatchItem,
     ModelPrice,
@@ -25,25 +24,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def one_of_everything(staff_user, make_sample):
+def one_of_everything(staff_user, make_sample, make_features):
     sample = make_sample(staff_user)
-    AudioFeatures.objects.create(
-        sample=sample,
-        onset_rate=2.0,
-        kind="one-shot",
-        kind_confidence=0.9,
-        category="kick",
-        category_confidence=0.8,
-        spectral_centroid=300,
-        spectral_rolloff=900,
-        spectral_bandwidth=400,
-        spectral_flatness=0.01,
-        zero_crossing_rate=0.02,
-        rms=0.2,
-        peak=0.9,
-        harmonic_ratio=0.3,
-        feature_vector=b"\x00" * 8,
-    )
+    make_features(sample, feature_vector=b"\x00" * 8)
     tag = Tag.objects.create(owner=staff_user, name="dusty")
     SampleTag.objects.create(sample=sample, tag=tag)
     VibeAnalysis.objects.create(sample=sample, model="m", energy=0.5)

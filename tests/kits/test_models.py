@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from kits.grid import KitLayout
 from kits.models import Kit, KitPad, KitPadRemoval
-from library.models import AudioFeatures, Sample
+from library.models import Sample
 
 pytestmark = pytest.mark.django_db
 
@@ -139,15 +139,10 @@ def test_duplicate_for_the_owner_reuses_the_samples(kit, library, user):
 
 
 def test_copying_a_shared_kit_copies_its_samples_sharing_the_audio(
-    kit, library, other_user, make_sample
+    kit, library, other_user, make_sample, make_features
 ):
     kick = library["kick"]
-    AudioFeatures.objects.create(
-        sample=kick, onset_rate=1, kind="one-shot", kind_confidence=1, category="kick",
-        category_confidence=1, spectral_centroid=1, spectral_rolloff=1, spectral_bandwidth=1,
-        spectral_flatness=0, zero_crossing_rate=0, rms=0.1, peak=0.5, harmonic_ratio=0.1,
-        feature_vector=b"", waveform_thumbnail="M0 0",
-    )  # fmt: skip
+    make_features(kick, waveform_thumbnail="M0 0")
     kit.assign("A", 13, kick)
     kit.assign("A", 14, library["snare"])
     kit.is_shared = True

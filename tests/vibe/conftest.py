@@ -165,30 +165,19 @@ def run_tasks(monkeypatch, django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def measured_sample(user, make_sample):
+def measured_sample(user, make_sample, make_features):
     """A kick with measured features (loudness unknown) and one tag of the user's."""
-    from library.models import AudioFeatures
-
     sample = make_sample(
         user, name="Kick Deep", duration=0.5, kind="one-shot", category="kick", tempo_bpm=None
     )
-    AudioFeatures.objects.create(
-        sample=sample,
-        onset_rate=2.0,
-        kind="one-shot",
-        kind_confidence=0.9,
-        category="kick",
-        category_confidence=0.8,
+    make_features(
+        sample,
         spectral_centroid=420.5,
-        spectral_rolloff=900.0,
         spectral_bandwidth=300.0,
-        spectral_flatness=0.01,
-        zero_crossing_rate=0.02,
         rms=0.3,
         peak=0.99,
         loudness_lufs=None,
         harmonic_ratio=0.2,
-        feature_vector=b"",
     )
     sample.add_tag("808")
     return sample
