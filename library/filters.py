@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import F, Q
 from django.utils import timezone
 
-from library.models import Sample
+from library.models import Sample, SampleTag
 from library.models.samples import CATEGORY_CHOICES, KEY_CHOICES, SCALE_CHOICES
 from library.music import compatible_keys
 from library.search import search
@@ -14,7 +14,9 @@ from library.search import search
 # Samples without a value (one-shots have no tempo) sort last either way, on
 # both databases (they disagree where NULL goes by default).
 SORTS = {
-    "newest": [F("created_at").desc(), F("id").desc()],
+    # Ids grow with every import, so the newest are the highest ids; every
+    # per-column index then already holds its rows in this order.
+    "newest": [F("id").desc()],
     "name": ["name", "id"],
     "bpm": [F("tempo_bpm").asc(nulls_last=True), "name", "id"],
     "-bpm": [F("tempo_bpm").desc(nulls_last=True), "name", "id"],
@@ -93,7 +95,7 @@ class LibraryFilterForm(forms.Form):
         elif data.get("scale"):
             queryset = queryset.filter(scale=data["scale"])
         if data.get("tag"):
-            queryset = queryset.filter(tags__name__iexact=data["tag"])
+            queryset = queryset.filter(tag_filter(data["tag"]))
         if data.get("folder"):
             queryset = queryset.filter(folder_filter(data["folder"]))
         if data.get("mood"):
@@ -137,10 +139,12 @@ class LibraryFilterForm(forms.Form):
 def key_filter(key: str, scale: str, compatible: bool) -> Q:
     """Samples in the key, or (compatible) in any key that mixes with it on the Camelot wheel."""
     if compatible and scale:
+        keys = compatible_keys(key, scale)
         condition = Q(pk__in=[])
-        for other_key, other_scale in compatible_keys(key, scale):
+        for other_key, other_scale in keys:
             condition |= Q(key=other_key, scale=other_scale)
-        return condition
+        # The pitch classes alone narrow the search through the key index first.
+        return Q(key__in={other_key for other_key, _scale in keys}) & condition
     return Q(key=key, scale=scale) if scale else Q(key=key)
 
 
@@ -151,4 +155,14 @@ def folder_filter(folder: str) -> Q:
     index; "0" is the character after "/", so the range holds exactly the subfolders.
     """
     folder = folder.strip().strip("/")
-    return Q(source_path=folder) | Q(source_path__gte=f"{folder}/", source_path__lt=f"{folder}0")
+    # The outer range is one index range; the inner test drops siblings such
+    # as "Drums 2" that sort inside it.
+    return Q(source_path__gte=folder, source_path__lt=f"{folder}0") & (
+        Q(source_path=folder) | Q(source_path__gte=f"{folder}/")
+    )
+
+
+def tag_filter(name: str) -> Q:
+    """Samples carrying the tag, found through the tag rather than by scanning samples."""
+    tagged = SampleTag.objects.filter(tag__name__iexact=name).values("sample_id")
+    return Q(pk__in=tagged)

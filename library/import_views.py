@@ -25,6 +25,7 @@ from library.importing import (
 )
 from library.models import Batch, BatchItem
 from library.sources import import_one, scratch_dir
+from library.views import rows_in_order
 
 
 def saved_upload(upload, folder: Path) -> Path:
@@ -108,7 +109,7 @@ def upload_file(request, pk):
     items = import_upload(batch, upload, display_path)
     # Each file's analysis starts as soon as it is stored, so its row fills in.
     flush_analysis(batch)
-    rows = [item.sample for item in items if item.status == BatchItem.Status.IMPORTED]
+    imported = [item.sample_id for item in items if item.status == BatchItem.Status.IMPORTED]
     return JsonResponse(
         {
             "items": [
@@ -121,7 +122,9 @@ def upload_file(request, pk):
                 for item in items
             ],
             "rows": render_to_string(
-                "library/index.html#sample-rows", {"samples": rows}, request=request
+                "library/index.html#sample-rows",
+                {"samples": rows_in_order(imported)},
+                request=request,
             ),
         }
     )

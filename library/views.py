@@ -1,23 +1,26 @@
 """Library pages: the filtered sample list and a sample's page."""
 
+from collections import defaultdict
+
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from library.filters import LibraryFilterForm
-from library.models import Sample, Tag
+from library.models import Sample, SampleTag, Tag
 
 PAGE_SIZE = 50
-# The list draws precomputed thumbnails; the bulky columns stay in the database.
-LIST_DEFERRED = [
-    "search_text",
-    "features__waveform_peaks",
-    "features__feature_vector",
-    "features__mfcc",
-]
+# What a row of the sample list shows (library/index.html#sample-rows and the
+# pages that include it); the bulky columns stay in the database.
+ROW_FIELDS = [
+    "owner_id", "name", "original_filename", "source_path", "format", "duration",
+    "tempo_bpm", "key", "scale", "kind", "category", "status", "error",
+    "features__waveform_thumbnail",
+]  # fmt: skip
 
 
 def filtered_samples(request):
@@ -71,25 +74,31 @@ def index(request):
 @require_safe
 def sample_row(request, pk):
     """One row of the sample list; rows still being analysed poll this."""
-    sample = get_object_or_404(
-        Sample.objects.owned_by(request.user)
-        .select_related("features")
-        .prefetch_related("tags")
-        .defer(*LIST_DEFERRED),
-        pk=pk,
-    )
-    return TemplateResponse(request, "library/index.html#sample-rows", {"samples": [sample]})
+    rows = list_rows(Sample.objects.owned_by(request.user).filter(pk=pk))
+    if not rows:
+        raise Http404("No such sample.")
+    return TemplateResponse(request, "library/index.html#sample-rows", {"samples": rows})
 
 
-def rows_in_order(ids):
+def list_rows(samples) -> list:
+    """The samples as the list draws them: their row fields, thumbnail and `tag_names`.
+
+    Tag names come from one flat query: prefetching tags would build a queryset
+    and model instances per sample, which costs more than the page's SQL.
+    """
+    rows = list(samples.select_related("features").only(*ROW_FIELDS))
+    names = defaultdict(list)
+    tagged = SampleTag.objects.filter(sample__in=[row.pk for row in rows])
+    for sample_id, name in tagged.order_by("tag__name").values_list("sample_id", "tag__name"):
+        names[sample_id].append(name)
+    for row in rows:
+        row.tag_names = names[row.pk]
+    return rows
+
+
+def rows_in_order(ids) -> list:
     """Samples for the list, loaded once and kept in the given order."""
-    rows = (
-        Sample.objects.filter(pk__in=list(ids))
-        .select_related("features")
-        .prefetch_related("tags")
-        .defer(*LIST_DEFERRED)
-    )
-    by_id = {sample.pk: sample for sample in rows}
+    by_id = {sample.pk: sample for sample in list_rows(Sample.objects.filter(pk__in=list(ids)))}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 

@@ -86,6 +86,10 @@ class SampleKind(models.TextChoices):
     ONE_SHOT = "one-shot", "One-shot"
 
 
+STATUS_LABELS = dict(SampleStatus.choices)
+KIND_LABELS = dict(SampleKind.choices)
+
+
 class Sample(models.Model):
     """One audio file in a user's library."""
 
@@ -200,7 +204,7 @@ class Sample(models.Model):
             # The list's default and name orders, tie-breaker included, over live
             # samples only: SQLite then walks the index instead of sorting.
             models.Index(
-                fields=["owner", "-created_at", "-id"],
+                fields=["owner", "-id"],
                 condition=Q(deleted_at__isnull=True),
                 name="sample_live_newest",
             ),
@@ -211,17 +215,24 @@ class Sample(models.Model):
             ),
             models.Index(fields=["genre", "tempo_bpm"], name="sample_genre_tempo"),
             *live_indexes(
-                ("kind", "-created_at", "-id"),
-                ("category", "-created_at", "-id"),
+                ("kind", "-id"),
+                ("category", "-id"),
                 ("tempo_bpm",),
                 ("key", "scale"),
                 ("status",),
                 ("duration",),
                 ("genre",),
                 ("source_path",),
-                ("is_favorite",),
+                ("created_at",),
                 ("rating",),
                 ("-last_played_at",),
+            ),
+            # Favourites are few: their own index answers the filter and its count
+            # (its condition matches the filter's SQL, so SQLite can use it).
+            models.Index(
+                fields=["owner", "-id"],
+                condition=Q(deleted_at__isnull=True, is_favorite=True),
+                name="sample_live_favorites",
             ),
             # The trash lists its own samples, newest first.
             models.Index(
@@ -261,6 +272,30 @@ class Sample(models.Model):
     def key_label(self) -> str:
         """ "F# minor", or "" when no key is known."""
         return f"{self.key} {self.scale}" if self.key else ""
+
+    # The list shows these on every row; get_FOO_display() rebuilds its lookup
+    # table on each call, and floatformat goes through Decimal.
+    @property
+    def category_label(self) -> str:
+        return CATEGORY_LABELS.get(self.category, "")
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, "")
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def duration_label(self) -> str:
+        """ "1.25 s"."""
+        return f"{self.duration:.2f} s"
+
+    @property
+    def tempo_label(self) -> str:
+        """ "92.5", or "" when no tempo is known."""
+        return f"{self.tempo_bpm:.1f}" if self.tempo_bpm is not None else ""
 
     def set_by_user(self, **values) -> list[str]:
         """Apply hand-made corrections and mark them as the user's; returns changed fields."""
