@@ -41,6 +41,7 @@ from library.models import AudioFeatures, Sample, SampleTag, Tag  # noqa: E402
 from library.search import document  # noqa: E402
 from library.vocabulary import PITCH_CLASSES  # noqa: E402
 from library.waveforms import thumbnail_path  # noqa: E402
+from sp404site.warmup import warm_up  # noqa: E402
 
 ONE_SHOTS = ["kick", "snare", "clap", "closed_hat", "open_hat", "cymbal", "tom", "percussion", "bass", "fx"]  # fmt: skip
 LOOPS = ["drum_loop", "melodic_loop", "bass_loop", "vocal_loop"]
@@ -216,6 +217,7 @@ def main():
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    warm_up()  # As the served app's wsgi module does at start.
     client = Client()
     client.force_login(owner)
     similar_id = None

@@ -346,6 +346,16 @@ def save_soon(owner) -> None:
     threading.Thread(target=save, args=(index, index_path(owner.pk)), daemon=True).start()
 
 
+def save_now(owner) -> None:
+    """Bring the owner's index file up to date, so that a fresh process's first
+    query maps it and has little or nothing to catch up on."""
+    index = owner_index(owner)
+    with _lock:
+        if cache_key(owner) in _cache:
+            _cache[cache_key(owner)] = replace(_cache[cache_key(owner)], unsaved_changes=0)
+    save(index, index_path(owner.pk))
+
+
 def forget_indexes() -> None:
     """Drop the in-memory indexes (files stay), as a fresh process starts."""
     with _lock:
@@ -393,12 +403,21 @@ def similar_samples(owner, sample, *, limit=20, within_ids=None) -> list[tuple[i
     ids, squared = index.squared_distances(query)
     if within_ids is not None:
         if hasattr(within_ids, "values_list"):
-            within_ids = within_ids.values_list("pk", flat=True)
+            within_ids = ids_of(within_ids)
         rows = index.positions(within_ids)
         ids, squared = ids[rows], squared[rows]
     results = checked_nearest(owner, sample.pk, ids, squared, limit)
     save_soon(owner)
     return results
+
+
+def ids_of(queryset) -> np.ndarray:
+    """The queryset's primary keys as an array, read with a plain cursor: tens of
+    thousands of ids come back several times faster than through values_list()."""
+    sql, params = queryset.order_by().values_list("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64)
 
 
 def checked_nearest(owner, sample_id, ids, squared, limit) -> list[tuple[int, float]]:

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -68,6 +69,22 @@ def requeue_analysis(samples) -> int:
 def analyze_samples(sample_ids: list[int]) -> None:
     for sample_id in sample_ids:
         analyze_sample(sample_id)
+    owners = Sample.objects.filter(pk__in=sample_ids).values_list("owner_id", flat=True)
+    for owner_id in set(owners):
+        save_similarity_index_when_done(owner_id)
+
+
+def save_similarity_index_when_done(owner_id: int) -> None:
+    """Once an import's analysis is all done, write the owner's similarity index file,
+    so that find-similar in a fresh web process starts from it rather than rebuilding."""
+    from library import similarity
+
+    waiting = [Sample.Status.PENDING, Sample.Status.ANALYZING]
+    if Sample.objects.filter(owner_id=owner_id, status__in=waiting, deleted_at=None).exists():
+        return
+    owner = get_user_model().objects.filter(pk=owner_id).first()
+    if owner is not None:
+        similarity.save_now(owner)
 
 
 def analyze_sample(sample_id: int) -> str:

@@ -109,7 +109,7 @@ def similar(request, pk):
 
     sample = get_object_or_404(Sample.objects.owned_by(request.user), pk=pk)
     form, samples = filtered_samples(request)
-    within = set(samples.values_list("pk", flat=True)) if form.is_bound else None
+    within = samples if form.is_bound else None
     nearest = similar_samples(request.user, sample, limit=30, within_ids=within)
     scores = dict(nearest)
     rows = rows_in_order([sample_id for sample_id, _score in nearest])

@@ -14,7 +14,7 @@ from library import similarity
 from library.importing import import_file
 from library.models import Sample
 from library.similarity import find_duplicates, similar_samples
-from library.tasks import analyze_sample
+from library.tasks import analyze_sample, analyze_samples
 from tests import audiogen
 from tests.library.conftest import SR, write_audio
 
@@ -176,6 +176,25 @@ def test_a_fresh_process_catches_up_from_the_saved_index(user, small_library, ad
     assert len(found) == len(small_library) - 1
     stored = similarity.load(similarity.index_path(user.pk))
     assert stored is not None and stored.ids.size == len(small_library)
+
+
+def test_the_analysis_task_saves_the_index_once_nothing_waits(user, small_library, tmp_path):
+    path = similarity.index_path(user.pk)
+    path.unlink(missing_ok=True)
+    clap = write_audio(tmp_path / "new" / "clap.wav", library_sounds()["Claps/clap.wav"])
+    tom = write_audio(tmp_path / "new" / "tom.wav", library_sounds()["Toms/tom.wav"])
+    first = import_file(user, clap, "New/clap.wav").sample
+    second = import_file(user, tom, "New/tom.wav").sample
+    analyze_samples([first.pk])
+    assert not path.exists()  # The tom still waits: the import is not done.
+    analyze_samples([second.pk])
+    stored = similarity.load(path)
+    assert stored is not None
+    assert set(stored.ids.tolist()) == {s.pk for s in small_library.values()} | {
+        first.pk,
+        second.pk,
+    }
+    assert stored.newest_id >= second.pk
 
 
 def test_a_sample_analysed_again_is_replaced_not_doubled(user, small_library):
