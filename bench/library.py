@@ -153,18 +153,24 @@ def percentiles(times: list[float]) -> tuple[float, float]:
     ]
 
 
-def run_suite(client: Client, repeat: int, similar_id: int | None) -> dict[str, list[float]]:
+def run_suite(client: Client, repeat: int, similar_id: int | None) -> dict[str, dict]:
+    """{group: {query label: times}} for every query of the benchmark."""
     partial = {"HX-Request": "true", "HX-Target": "results"}
-    results = {"first page (full)": timed(client, "/", {}, {}, repeat)}
-    results["filters (partial)"] = [
-        t for params in FILTERS for t in timed(client, "/", params, partial, repeat)
-    ]
-    results["search (partial)"] = [
-        t for q in SEARCHES for t in timed(client, "/", {"q": q}, partial, repeat)
-    ]
+    results = {"first page (full)": {"/": timed(client, "/", {}, {}, repeat)}}
+    results["filters (partial)"] = {
+        label(params): timed(client, "/", params, partial, repeat) for params in FILTERS
+    }
+    results["search (partial)"] = {
+        f"q={q}": timed(client, "/", {"q": q}, partial, repeat) for q in SEARCHES
+    }
     if similar_id:
-        results["find similar"] = timed(client, f"/samples/{similar_id}/similar/", {}, {}, repeat)
+        url = f"/samples/{similar_id}/similar/"
+        results["find similar"] = {url: timed(client, url, {}, {}, repeat)}
     return results
+
+
+def label(params: dict) -> str:
+    return " ".join(f"{key}={value}" for key, value in params.items())
 
 
 def drop_indexes() -> int:
@@ -191,15 +197,22 @@ def drop_indexes() -> int:
 
 def report(label: str, with_indexes: dict, without: dict) -> None:
     print(f"\n{label}")
-    print(
-        f"{'query':<22}{'p50 ms':>9}{'p95 ms':>9}{'no-index p50':>14}{'no-index p95':>14}{'ratio p95':>11}"
-    )
-    for name, times in with_indexes.items():
-        p50, p95 = percentiles(times)
-        slow50, slow95 = percentiles(without[name])
-        print(
-            f"{name:<22}{p50:>9.1f}{p95:>9.1f}{slow50:>14.1f}{slow95:>14.1f}{slow95 / p95:>10.1f}x"
-        )
+    header = f"{'p50 ms':>9}{'p95 ms':>9}{'no-index p50':>14}{'no-index p95':>14}{'ratio p95':>11}"
+    print(f"{'query':<22}{header}")
+    for group, queries in with_indexes.items():
+        times = [t for query in queries.values() for t in query]
+        slow = [t for query in without[group].values() for t in query]
+        print(f"{group:<22}{row(times, slow)}")
+    for group in ("filters (partial)", "search (partial)"):
+        print(f"\n{group}, each query\n{'query':<60}{header}")
+        for query, times in with_indexes[group].items():
+            print(f"{query:<60}{row(times, without[group][query])}")
+
+
+def row(times: list[float], slow: list[float]) -> str:
+    p50, p95 = percentiles(times)
+    slow50, slow95 = percentiles(slow)
+    return f"{p50:>9.1f}{p95:>9.1f}{slow50:>14.1f}{slow95:>14.1f}{slow95 / p95:>10.1f}x"
 
 
 def main():
