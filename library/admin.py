@@ -9,6 +9,7 @@ from library.models import (
     AudioFeatures,
     Batch,
     BatchItem,
+    DuplicateScan,
     ModelPrice,
     Sample,
     SampleTag,
@@ -135,6 +136,20 @@ class BatchItemAdmin(admin.ModelAdmin):
     search_fields = ["path", "error"]
     list_select_related = ["batch"]
     raw_id_fields = ["batch", "sample"]
+
+
+@admin.register(DuplicateScan)
+class DuplicateScanAdmin(admin.ModelAdmin):
+    """Scans are made by the duplicates page and written by their task: read-only here."""
+
+    list_display = ["owner", "status", "samples_compared", "checked_pairs", "candidate_pairs",
+                    "created_at", "finished_at"]  # fmt: skip
+    list_filter = ["status"]
+    list_select_related = ["owner"]
+    readonly_fields = [field.name for field in DuplicateScan._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(UserPreference)

@@ -7,7 +7,9 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from library.audio import CONTENT_TYPES, ranged_file_response
@@ -20,12 +22,18 @@ def own_sample(request, pk, **filters) -> Sample:
     return get_object_or_404(Sample.objects.owned_by(request.user).filter(**filters), pk=pk)
 
 
+def next_url(request, default: str) -> str:
+    """The form's `next` when it points into this site, else `default`."""
+    target = request.POST.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and safe else default
+
+
 def back(request, sample: Sample):
     """Return to where the action came from (the list or the sample page)."""
-    target = request.POST.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect("library:sample_detail", pk=sample.pk)
+    return redirect(next_url(request, reverse("library:sample_detail", args=[sample.pk])))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -113,7 +121,7 @@ def trash(request, pk):
     sample = own_sample(request, pk, deleted_at__isnull=True)
     sample.move_to_trash()
     messages.success(request, f"“{sample.name}” is in the trash for 30 days.")
-    return redirect("library:index")
+    return redirect(next_url(request, reverse("library:index")))
 
 
 @require_POST
@@ -121,7 +129,7 @@ def restore(request, pk):
     sample = own_sample(request, pk, deleted_at__isnull=False)
     sample.restore()
     messages.success(request, f"“{sample.name}” is back in the library.")
-    return redirect(request.POST.get("next") or "library:trash")
+    return redirect(next_url(request, reverse("library:trash")))
 
 
 @require_POST

@@ -494,12 +494,15 @@ class Heard:
     total_seconds: float
 
 
-def find_duplicates(owner) -> list[DuplicateGroup]:
-    """Groups of the owner's samples that hold the same audio (decodes the candidates)."""
+def find_duplicates(owner, progress=None) -> list[DuplicateGroup]:
+    """Groups of the owner's samples that hold the same audio (decodes the candidates).
+
+    `progress(checked, candidates, samples)` is called as the pairs are compared.
+    """
     ids, vectors = raw_vectors(owner_index(owner))
     pairs = sorted({(int(ids[a]), int(ids[b])) for a, b in candidate_pairs(vectors)})
     save_soon(owner)
-    return grouped(confirmed(owner, pairs))
+    return grouped(confirmed(owner, pairs, progress, len(ids)))
 
 
 def candidate_pairs(vectors: np.ndarray, block: int = 1024) -> np.ndarray:
@@ -546,16 +549,23 @@ def nearest_per_row(rows, cols, squared) -> np.ndarray:
     return np.stack([rows[keep], cols[keep]], axis=1)
 
 
-def confirmed(owner, pairs) -> list[tuple[int, int, str]]:
+PROGRESS_EVERY = 50  # Pairs compared between progress reports.
+
+
+def confirmed(owner, pairs, progress=None, sample_count=0) -> list[tuple[int, int, str]]:
     """The candidate pairs whose decoded audio matches, with the reason."""
     samples = Sample.objects.owned_by(owner).in_bulk({i for pair in pairs for i in pair})
     hear_cached = lru_cache(maxsize=128)(lambda sample_id: hear(samples[sample_id]))
     matches = []
-    for first, second in pairs:
+    for checked, (first, second) in enumerate(pairs):
+        if progress and checked % PROGRESS_EVERY == 0:
+            progress(checked, len(pairs), sample_count)
         if first in samples and second in samples:
             reason = same_audio(hear_cached(first), hear_cached(second))
             if reason:
                 matches.append((first, second, reason))
+    if progress:
+        progress(len(pairs), len(pairs), sample_count)
     return matches
 
 

@@ -5,15 +5,16 @@ and record their state on the models; the pages read only that state.
 """
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from library.models import Batch, Sample, UserPreference
+from library.models import Batch, DuplicateScan, Sample, UserPreference
 
 logger = logging.getLogger(__name__)
 
@@ -200,3 +201,66 @@ def describe_vibe(sample_id: int, operation: str) -> str:
         VibeAnalysis.fail(sample_id, "The description stopped with an internal error.")
         return VibeAnalysis.Status.FAILED
     return VibeAnalysis.Status.READY
+
+
+def queue_duplicate_scan(owner) -> DuplicateScan:
+    """The user's running scan, or a new one queued once the transaction commits.
+
+    A scan left active longer than the queue would keep retrying it lost its
+    worker for good: it is marked failed so that a new one can start.
+    """
+    cluster = settings.Q_CLUSTER
+    stale = timezone.now() - timedelta(seconds=cluster["retry"] * cluster["max_attempts"])
+    DuplicateScan.objects.owned_by(owner).active().filter(created_at__lt=stale).update(
+        status=DuplicateScan.Status.FAILED,
+        error="The comparison stopped: its worker ended before it finished.",
+        finished_at=timezone.now(),
+    )
+    running = DuplicateScan.objects.owned_by(owner).active().first()
+    if running is not None:
+        return running
+    try:
+        with transaction.atomic():
+            scan = DuplicateScan.objects.create(owner=owner)
+    except IntegrityError:  # Another request started one a moment ago.
+        return DuplicateScan.objects.owned_by(owner).active().get()
+    transaction.on_commit(lambda: async_task("library.tasks.scan_duplicates", scan.pk))
+    return scan
+
+
+def scan_duplicates(scan_id: int) -> str:
+    """Compare the owner's candidate pairs, recording progress and then the groups found.
+
+    A repeated delivery of a finished scan does nothing; one whose first run
+    died starts again from the beginning.
+    """
+    from library.similarity import find_duplicates
+
+    scan = DuplicateScan.objects.select_related("owner").filter(pk=scan_id).first()
+    if scan is None or scan.is_finished:
+        return "skipped"
+    DuplicateScan.objects.filter(pk=scan_id).update(
+        status=DuplicateScan.Status.RUNNING, started_at=timezone.now(), checked_pairs=0
+    )
+
+    def progress(checked: int, candidates: int, samples: int) -> None:
+        DuplicateScan.objects.filter(pk=scan_id).update(
+            checked_pairs=checked, candidate_pairs=candidates, samples_compared=samples
+        )
+
+    try:
+        groups = find_duplicates(scan.owner, progress)
+    except Exception as error:
+        logger.exception("Duplicate scan %s crashed", scan_id)
+        DuplicateScan.objects.filter(pk=scan_id).update(
+            status=DuplicateScan.Status.FAILED,
+            error=f"The comparison stopped with an internal error: {error}"[:2000],
+            finished_at=timezone.now(),
+        )
+        return DuplicateScan.Status.FAILED
+    DuplicateScan.objects.filter(pk=scan_id).update(
+        status=DuplicateScan.Status.DONE,
+        groups=[{"reason": g.reason, "sample_ids": list(g.sample_ids)} for g in groups],
+        finished_at=timezone.now(),
+    )
+    return DuplicateScan.Status.DONE

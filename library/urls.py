@@ -11,6 +11,7 @@ urlpatterns = [
     path("samples/<int:pk>/row/", views.sample_row, name="sample_row"),
     path("samples/<int:pk>/similar/", views.similar, name="similar"),
     path("duplicates/", views.duplicates, name="duplicates"),
+    path("duplicates/scan/", views.scan_duplicates, name="scan_duplicates"),
     path("samples/<int:pk>/audio/", sample_views.audio, name="audio"),
     path("samples/<int:pk>/played/", sample_views.played, name="played"),
     path("samples/<int:pk>/tags/", sample_views.add_tag, name="add_tag"),

@@ -5,13 +5,16 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import HttpResponseStopPolling
 
 from library.filters import LibraryFilterForm
-from library.models import Sample, SampleTag, Tag
+from library.models import DuplicateScan, Sample, SampleTag, Tag
+from library.tasks import queue_duplicate_scan
 
 PAGE_SIZE = 50
 # What a row of the sample list shows (library/index.html#sample-rows and the
@@ -119,12 +122,39 @@ def similar(request, pk):
 
 @require_safe
 def duplicates(request):
-    """Groups of samples that are the same audio, for review."""
-    from library.similarity import find_duplicates
+    """The latest duplicate scan: its progress while it runs, then the groups it found."""
+    scan = DuplicateScan.objects.owned_by(request.user).first()
+    context = {"scan": scan, "groups": duplicate_groups(request.user, scan)}
+    if request.htmx.target == "duplicate-scan":
+        template = "library/duplicates.html#scan"
+        if scan is None or scan.is_finished:
+            response = HttpResponseStopPolling(render_to_string(template, context, request))
+        else:
+            response = TemplateResponse(request, template, context)
+    else:
+        response = TemplateResponse(request, "library/duplicates.html", context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
-    groups = find_duplicates(request.user)
-    rows = {
-        sample.pk: sample for sample in rows_in_order([i for g in groups for i in g.sample_ids])
-    }
-    listed = [(group.reason, [rows[i] for i in group.sample_ids if i in rows]) for group in groups]
-    return TemplateResponse(request, "library/duplicates.html", {"groups": listed})
+
+@require_POST
+def scan_duplicates(request):
+    """Start comparing the library for duplicates, or join the comparison already running."""
+    queue_duplicate_scan(request.user)
+    return redirect("library:duplicates")
+
+
+def duplicate_groups(owner, scan) -> list[tuple[str, list]]:
+    """(reason, samples) of a finished scan, without samples trashed or deleted since;
+    a group left with one sample is resolved and not shown."""
+    if scan is None or scan.status != DuplicateScan.Status.DONE:
+        return []
+    ids = [sample_id for group in scan.groups for sample_id in group["sample_ids"]]
+    alive = Sample.objects.owned_by(owner).alive().filter(pk__in=ids)
+    rows = {sample.pk: sample for sample in list_rows(alive)}
+    listed = []
+    for group in scan.groups:
+        samples = [rows[i] for i in group["sample_ids"] if i in rows]
+        if len(samples) > 1:
+            listed.append((group["reason"], samples))
+    return listed

@@ -1,6 +1,7 @@
 """The library's models: samples and what is known about them, imports, costs."""
 
 from library.models.batches import Batch, BatchItem
+from library.models.duplicates import DuplicateScan
 from library.models.preferences import ApiUsage, ModelPrice, UserPreference
 from library.models.samples import AudioFeatures, Sample, SampleTag, Tag
 from library.models.vibe import VibeAnalysis
@@ -10,6 +11,7 @@ __all__ = [
     "AudioFeatures",
     "Batch",
     "BatchItem",
+    "DuplicateScan",
     "ModelPrice",
     "Sample",
     "SampleTag",

@@ -1,14 +1,19 @@
 """The Similar and Duplicates pages."""
 
+from datetime import timedelta
+
 import pytest
 import soundfile as sf
 from django.urls import reverse
+from django.utils import timezone
 
 from library.importing import import_file
-from library.tasks import analyze_sample
+from library.models import DuplicateScan
+from library.tasks import analyze_sample, scan_duplicates
 from tests import audiogen
 
 pytestmark = pytest.mark.django_db
+HTMX_SCAN = {"HX-Request": "true", "HX-Target": "duplicate-scan"}
 
 
 @pytest.fixture
@@ -53,8 +58,74 @@ def test_similar_is_owner_only(client_for, other_user, library):
     assert client_for(other_user).get(url).status_code == 404
 
 
-def test_duplicates_page_lists_the_copy(client_for, user, library):
-    response = client_for(user).get(reverse("library:duplicates"))
-    groups = response.context["groups"]
+def test_duplicates_page_scans_in_the_background_then_lists_the_copy(client_for, user, library):
+    client = client_for(user)
+    page = client.get(reverse("library:duplicates"))
+    assert page.context["scan"] is None
+    assert b"Find duplicates" in page.content
+
+    response = client.post(reverse("library:scan_duplicates"))
+    assert response.status_code == 302
+    scan = DuplicateScan.objects.get(owner=user)
+    assert scan.status == DuplicateScan.Status.PENDING
+    # A second click joins the scan that is waiting rather than starting another.
+    client.post(reverse("library:scan_duplicates"))
+    assert DuplicateScan.objects.filter(owner=user).count() == 1
+
+    polled = client.get(reverse("library:duplicates"), headers=HTMX_SCAN)
+    assert polled.status_code == 200 and b'hx-trigger="every 2s"' in polled.content
+
+    assert scan_duplicates(scan.pk) == DuplicateScan.Status.DONE
+    assert scan_duplicates(scan.pk) == "skipped"  # A repeated delivery.
+    scan.refresh_from_db()
+    assert scan.samples_compared == len(library)
+    assert scan.checked_pairs == scan.candidate_pairs > 0
+
+    done = client.get(reverse("library:duplicates"), headers=HTMX_SCAN)
+    assert done.status_code == 286  # Stops polling, shows the groups.
+    assert b"kick copy" in done.content and b"every 2s" not in done.content
+    groups = client.get(reverse("library:duplicates")).context["groups"]
     assert any({s.name for s in samples} == {"kick", "kick copy"} for _reason, samples in groups)
     assert not any("snare" in {s.name for s in samples} for _reason, samples in groups)
+
+
+def test_trashing_a_copy_resolves_its_group(client_for, user, library):
+    client = client_for(user)
+    client.post(reverse("library:scan_duplicates"))
+    scan_duplicates(DuplicateScan.objects.get(owner=user).pk)
+    copy = library["kick copy.mp3"]
+    back = client.post(
+        reverse("library:trash_sample", args=[copy.pk]),
+        {"next": reverse("library:duplicates")},
+    )
+    assert back.url == reverse("library:duplicates")
+    groups = client.get(reverse("library:duplicates")).context["groups"]
+    assert not any("kick" in {s.name for s in samples} for _reason, samples in groups)
+
+
+def test_trash_refuses_to_send_the_browser_elsewhere(client_for, user, library):
+    response = client_for(user).post(
+        reverse("library:trash_sample", args=[library["snare.wav"].pk]),
+        {"next": "https://example.com/"},
+    )
+    assert response.url == reverse("library:index")
+
+
+def test_a_scan_whose_worker_vanished_gives_way_to_a_new_one(client_for, user, library):
+    client = client_for(user)
+    client.post(reverse("library:scan_duplicates"))
+    lost = DuplicateScan.objects.get(owner=user)
+    DuplicateScan.objects.filter(pk=lost.pk).update(
+        status=DuplicateScan.Status.RUNNING, created_at=timezone.now() - timedelta(days=1)
+    )
+    client.post(reverse("library:scan_duplicates"))
+    lost.refresh_from_db()
+    assert lost.status == DuplicateScan.Status.FAILED and "worker" in lost.error
+    assert DuplicateScan.objects.owned_by(user).active().count() == 1
+
+
+def test_duplicate_scans_are_owner_only(client_for, user, other_user, library):
+    client_for(user).post(reverse("library:scan_duplicates"))
+    scan_duplicates(DuplicateScan.objects.get(owner=user).pk)
+    theirs = client_for(other_user).get(reverse("library:duplicates"))
+    assert theirs.context["scan"] is None and theirs.context["groups"] == []

@@ -1,0 +1,84 @@
+"""Searches of a library for duplicate audio, run in the background."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class DuplicateScanStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    RUNNING = "running", "Comparing"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+ACTIVE = [DuplicateScanStatus.PENDING, DuplicateScanStatus.RUNNING]
+
+
+class DuplicateScanQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+    def active(self):
+        return self.filter(status__in=ACTIVE)
+
+
+class DuplicateScan(models.Model):
+    """One search of a user's analysed samples for the same audio in other files.
+
+    Comparing decodes every candidate pair, which takes minutes in a large
+    library, so it runs as a task and the page shows its progress and, when
+    done, the groups it found.
+    """
+
+    Status = DuplicateScanStatus
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="duplicate_scans"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    samples_compared = models.PositiveIntegerField(default=0)
+    candidate_pairs = models.PositiveIntegerField(
+        default=0, help_text="Pairs whose features are close enough to compare their audio."
+    )
+    checked_pairs = models.PositiveIntegerField(default=0)
+    groups = models.JSONField(
+        default=list, blank=True, help_text='[{"reason": ..., "sample_ids": [...]}, ...]'
+    )
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DuplicateScanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=DuplicateScanStatus.values),
+                name="duplicatescan_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_pairs__lte=F("candidate_pairs")),
+                name="duplicatescan_checked_within_candidates",
+            ),
+            # One scan at a time per user: a second click joins the running one.
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(status__in=ACTIVE), name="duplicatescan_one_active"
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="duplicatescan_newest")]
+
+    def __str__(self):
+        return f"Duplicate scan {self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in ACTIVE
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.checked_pairs / self.candidate_pairs) if self.candidate_pairs else 0
