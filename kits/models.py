@@ -131,6 +131,35 @@ class Kit(models.Model):
         target.save()
         return [target, source]
 
+    def add_samples(self, samples) -> tuple[list["KitPad"], list]:
+        """Put samples on the first empty pads, from A1 on, skipping any already on the kit.
+
+        Returns (the new pads, the samples left over when the kit is full).
+        Concurrent additions to one kit take turns on the kit's row.
+        """
+        with transaction.atomic():
+            Kit.objects.select_for_update().filter(pk=self.pk).first()
+            taken = set(self.pads.values_list("bank", "pad_number"))
+            present = set(self.pads.values_list("sample_id", flat=True))
+            free = [(bank, number) for bank in BANKS for number in range(1, PADS_PER_BANK + 1)
+                    if (bank, number) not in taken]  # fmt: skip
+            wanted = {}
+            for sample in samples:
+                if sample.owner_id != self.owner_id or sample.deleted_at is not None:
+                    raise ValidationError("Only samples from the kit owner's library can go on its pads.")  # fmt: skip
+                if sample.pk not in present:
+                    wanted.setdefault(sample.pk, sample)
+            chosen = list(wanted.values())
+            pads = KitPad.objects.bulk_create(
+                KitPad(kit=self, bank=bank, pad_number=number, sample=sample)
+                for (bank, number), sample in zip(free, chosen, strict=False)
+            )
+            for pad in pads:
+                self.removals.filter(bank=pad.bank, pad_number=pad.pad_number).delete()
+            if pads:
+                self.touch()
+        return pads, chosen[len(pads) :]
+
     def clear_pad(self, bank: str, pad_number: int) -> bool:
         """Empty a pad; True if it held a sample."""
         self.check_slot(bank, pad_number)

@@ -8,7 +8,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from kits.models import Kit
 from library.models import Sample, SampleTag, Tag
+from library.sample_views import next_url
 from library.tasks import queue_vibe, requeue_analysis
 from library.trash import TRASH_DAYS, purge
 
@@ -16,8 +18,7 @@ BULK_ACTIONS = {"tag", "untag", "genre", "trash", "analyze", "vibe"}
 
 
 def safe_next(request, default="library:index"):
-    target = request.POST.get("next") or ""
-    return redirect(target if target.startswith("/") and not target.startswith("//") else default)
+    return redirect(next_url(request, reverse(default)))
 
 
 @require_POST
@@ -28,12 +29,36 @@ def bulk(request):
     if action == "export" and ids:
         return redirect(f"{reverse('exports:new')}?samples={','.join(ids)}")
     samples = Sample.objects.owned_by(request.user).alive().filter(pk__in=ids)
+    if action == "kit" and ids:
+        return add_to_kit(request, samples, ids)
     if action not in BULK_ACTIONS or not ids:
         messages.error(request, "Select samples and an action.")
         return safe_next(request)
     value = " ".join(request.POST.get("value", "").split())
     count = apply_bulk(samples, action, value)
     messages.success(request, f"{BULK_MESSAGES[action]} {count} sample{'s' if count != 1 else ''}.")
+    return safe_next(request)
+
+
+def add_to_kit(request, samples, ids):
+    """Put the selection on the chosen kit's first empty pads, in the list's order."""
+    kit = Kit.objects.owned_by(request.user).filter(pk=request.POST.get("kit") or None).first()
+    if kit is None:
+        messages.error(request, "Choose one of your kits to add the samples to.")
+        return safe_next(request)
+    by_id = samples.in_bulk()
+    chosen = list({int(i): by_id[int(i)] for i in ids if int(i) in by_id}.values())
+    pads, left_over = kit.add_samples(chosen)
+    already = len(chosen) - len(pads) - len(left_over)
+    places = ", ".join(f"{pad.bank}{pad.pad_number}" for pad in pads[:3])
+    parts = [f"Added {len(pads)} sample{'s' if len(pads) != 1 else ''} to “{kit.name}”"
+             + (f" ({places}{'…' if len(pads) > 3 else ''})." if pads else ".")]  # fmt: skip
+    if already:
+        parts.append(f"{already} {'was' if already == 1 else 'were'} already on it.")
+    if left_over:
+        parts.append(f"{len(left_over)} did not fit: all 160 pads are full.")
+    level = messages.WARNING if left_over else messages.SUCCESS
+    messages.add_message(request, level, " ".join(parts))
     return safe_next(request)
 
 

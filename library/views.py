@@ -12,6 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling
 
+from kits.models import Kit
 from library.filters import LibraryFilterForm
 from library.models import DuplicateScan, Sample, SampleTag, Tag
 from library.tasks import queue_duplicate_scan
@@ -65,6 +66,7 @@ def index(request):
         "filtered": any(value for key, value in request.GET.items() if key not in {"page", "sort"}),
         "upload_limit_mb": settings.UPLOAD_MAX_FILE_MB,
         "tag_names": Tag.objects.filter(owner=request.user).values_list("name", flat=True),
+        "kits": Kit.objects.owned_by(request.user).order_by("name").only("name"),
     }
     template = "library/index.html"
     if request.htmx.target == "results":

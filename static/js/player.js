@@ -132,3 +132,15 @@ document.addEventListener("change", (event) => {
   if (event.target.id !== "select-all") return;
   document.querySelectorAll("#sample-rows input[name=samples]").forEach((box) => { box.checked = event.target.checked; });
 });
+
+// The bulk bar shows the tag/genre box or the kit menu only for the actions that use them.
+function showBulkInputs() {
+  const action = document.getElementById("bulk-action");
+  if (!action) return;
+  document.querySelectorAll("[data-for-actions]").forEach((input) => {
+    input.hidden = !input.dataset.forActions.split(" ").includes(action.value);
+  });
+}
+document.addEventListener("change", (event) => { if (event.target.id === "bulk-action") showBulkInputs(); });
+document.addEventListener("DOMContentLoaded", showBulkInputs);
+document.body.addEventListener("htmx:afterSwap", showBulkInputs);

@@ -129,3 +129,42 @@ def test_library_fits_a_phone(uploaded, screenshot):
     )
     assert small == 0, "touch targets must be at least 44 px tall"
     screenshot("library-phone")
+
+
+def test_duplicates_scan_finds_the_copy_and_trash_returns_to_it(
+    uploaded, live_server, tmp_path, screenshot
+):
+    page = uploaded
+    copy = write_audio(tmp_path / "copies" / "Kick Deep copy.mp3", audiogen.kick())
+    page.set_input_files("input[type=file]:not([webkitdirectory])", [str(copy)])
+    page.wait_for_function(
+        "document.querySelectorAll('#sample-rows .status-ready').length === 6", timeout=60_000
+    )
+    page.click("a:has-text('Duplicates')")
+    page.click("button:has-text('Find duplicates')")
+    group = page.locator(".duplicate-list").first
+    group.wait_for()
+    assert "Kick Deep copy" in group.inner_text() and "Snare" not in group.inner_text()
+    screenshot("duplicates-laptop")
+    page.click(".duplicate-list li:has-text('Kick Deep copy') button:has-text('Trash')")
+    page.wait_for_url(f"{live_server.url}/duplicates/")
+    assert page.locator(".duplicate-list").count() == 0
+
+
+def test_bulk_add_to_kit_shows_the_kit_menu_and_fills_pads(uploaded, live_server):
+    from kits.models import Kit
+
+    page = uploaded
+    kit = Kit.objects.create(owner=Sample.objects.first().owner, name="Dusty kit")
+    page.reload()
+    assert page.is_visible("#bulk-value") and not page.is_visible("#bulk-kit")
+    page.select_option("#bulk-action", "kit")
+    assert page.is_visible("#bulk-kit") and not page.is_visible("#bulk-value")
+    page.check("tr:has-text('Kick Deep') input[name=samples]")
+    page.check("tr:has-text('Snare Crack') input[name=samples]")
+    page.click("button:has-text('Apply to selected')")
+    page.wait_for_selector("text=Added 2 samples to “Dusty kit”")
+    assert {pad.sample.name for pad in kit.pads.select_related("sample")} == {
+        "Kick Deep",
+        "Snare Crack",
+    }

@@ -291,3 +291,51 @@ def test_kit_page_query_count_is_fixed(
 def test_kit_pads_are_all_present_in_database(kit, library):
     kit.assign("A", 1, library["kick"])
     assert KitPad.objects.filter(kit=kit).count() == 1
+
+
+# Adding a selection from the library
+
+
+def test_library_bulk_adds_the_selection_to_the_first_empty_pads(client_for, user, kit, library):
+    kit.assign("A", 1, library["tom"])
+    chosen = [library["kick"].pk, library["snare"].pk, library["tom"].pk, library["hat"].pk]
+    client = client_for(user)
+    page = client.get(reverse("library:index"))
+    assert [k.name for k in page.context["kits"]] == ["Boom bap"]
+    response = client.post(
+        reverse("library:bulk"),
+        {"action": "kit", "kit": kit.pk, "samples": chosen, "next": "/?kind=one-shot"},
+    )
+    assert response.url == "/?kind=one-shot"
+    pads = {(p.bank, p.pad_number): p.sample.name for p in kit.pads.select_related("sample")}
+    # The tom was already on A1, so it is not added twice; the rest follow in order.
+    assert pads == {("A", 1): "Tom Low", ("A", 2): "Kick Deep", ("A", 3): "Snare Crack",
+                    ("A", 4): "Hat Closed"}  # fmt: skip
+    message = str(next(iter(client.get(reverse("library:index")).context["messages"])))
+    assert "Added 3 samples" in message and "A2" in message and "1 was already on it" in message
+
+
+def test_bulk_add_reports_what_did_not_fit(client_for, user, kit, library, make_sample):
+    filler = [make_sample(user, name=f"Filler {n}") for n in range(159)]
+    kit.add_samples(filler)
+    client = client_for(user)
+    chosen = [library["kick"].pk, library["snare"].pk]
+    client.post(reverse("library:bulk"), {"action": "kit", "kit": kit.pk, "samples": chosen})
+    assert kit.pads.count() == 160
+    assert kit.pads.filter(bank="J", pad_number=16, sample=library["kick"]).exists()
+    message = str(next(iter(client.get(reverse("library:index")).context["messages"])))
+    assert "1 did not fit" in message
+
+
+def test_bulk_add_only_to_own_kits_and_with_own_samples(client_for, user, other_user, kit, library):
+    theirs = Kit.objects.create(owner=other_user, name="Theirs")
+    client_for(user).post(
+        reverse("library:bulk"),
+        {"action": "kit", "kit": theirs.pk, "samples": [library["kick"].pk]},
+    )
+    assert not theirs.pads.exists()
+    client_for(other_user).post(
+        reverse("library:bulk"),
+        {"action": "kit", "kit": theirs.pk, "samples": [library["kick"].pk]},
+    )
+    assert not theirs.pads.exists()  # Not their sample: nothing is selected.
