@@ -46,7 +46,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from library import similarity  # noqa: E402
+from library import duplicates, similarity  # noqa: E402
 from library.models import AudioFeatures, Sample  # noqa: E402
 
 TARGET_MS = 20.0
@@ -245,7 +245,7 @@ def main():
 def measure_duplicate_candidates(owner) -> None:
     _, vectors = similarity.raw_vectors(similarity.owner_index(owner))
     started = time.perf_counter()
-    pairs = similarity.candidate_pairs(vectors)
+    pairs = duplicates.candidate_pairs(vectors)
     print(f"\nduplicate finder, vector stage over {len(vectors):,} samples: "
           f"{len(pairs):,} candidate pairs in {time.perf_counter() - started:.1f} s")  # fmt: skip
 

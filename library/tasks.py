@@ -234,7 +234,7 @@ def scan_duplicates(scan_id: int) -> str:
     A repeated delivery of a finished scan does nothing; one whose first run
     died starts again from the beginning.
     """
-    from library.similarity import find_duplicates
+    from library.duplicates import find_duplicates
 
     scan = DuplicateScan.objects.select_related("owner").filter(pk=scan_id).first()
     if scan is None or scan.is_finished:

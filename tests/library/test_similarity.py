@@ -10,10 +10,11 @@ import soundfile as sf
 import soxr
 from scipy import signal
 
-from library import similarity
+from library import duplicates, similarity
+from library.duplicates import find_duplicates
 from library.importing import import_file
 from library.models import Sample
-from library.similarity import find_duplicates, similar_samples
+from library.similarity import similar_samples
 from library.tasks import analyze_sample, analyze_samples
 from tests import audiogen
 from tests.library.conftest import SR, write_audio
@@ -240,7 +241,7 @@ def test_duplicates_list_the_re_encoded_and_the_padded_copy_but_not_other_kicks(
     groups = find_duplicates(user)
     kick_pk = library["Kicks/kick deep.wav"].pk
     assert [set(group.sample_ids) for group in groups] == [{kick_pk, *copies}]
-    assert groups[0].reason == similarity.TRIMMED
+    assert groups[0].reason == duplicates.TRIMMED
 
 
 def test_sounds_that_differ_only_in_their_noise_are_not_duplicates(user, add):
@@ -273,12 +274,12 @@ def test_processed_versions_are_not_duplicates(user, library, add):
 def test_processed_audio_is_not_the_same_audio(tmp_path, name, process):
     def heard(file_name, audio):
         path = write_audio(tmp_path / file_name, np.asarray(audio, dtype=np.float32))
-        return similarity.hear(SimpleNamespace(file=SimpleNamespace(path=str(path))))
+        return duplicates.hear(SimpleNamespace(file=SimpleNamespace(path=str(path))))
 
     original = heard("original.wav", library_sounds()[name])
-    assert similarity.same_audio(original, heard("copy.mp3", library_sounds()[name]))
+    assert duplicates.same_audio(original, heard("copy.mp3", library_sounds()[name]))
     assert (
-        similarity.same_audio(original, heard("processed.wav", process(library_sounds()[name])))
+        duplicates.same_audio(original, heard("processed.wav", process(library_sounds()[name])))
         is None
     )
 
@@ -288,7 +289,7 @@ def test_duplicates_without_silence_are_reported_as_a_different_format(user, lib
     copy = add(user, "Copies/drums.mp3", loop)
     (group,) = find_duplicates(user)
     assert group.sample_ids == tuple(sorted([library["Loops/drums 90.wav"].pk, copy.pk]))
-    assert group.reason == similarity.REENCODED
+    assert group.reason == duplicates.REENCODED
 
 
 def test_the_same_audio_with_other_metadata_is_an_exact_duplicate(
@@ -301,7 +302,7 @@ def test_the_same_audio_with_other_metadata_is_an_exact_duplicate(
     copy = add(user, "Tagged/kick.wav", path=path)
     (group,) = find_duplicates(user)
     assert group.sample_ids == tuple(sorted([small_library["Kicks/kick deep.wav"].pk, copy.pk]))
-    assert group.reason == similarity.EXACT
+    assert group.reason == duplicates.EXACT
 
 
 def test_a_library_without_copies_has_no_duplicates(user, library):
@@ -318,5 +319,5 @@ def test_candidate_pairs_find_near_rows_across_blocks():
     scale = np.array([similarity.codec_noise(name) for name in similarity.FEATURE_NAMES])
     vectors = rng.normal(0, 1, (3000, len(scale))) * scale * 40
     vectors[2999] = vectors[5] + scale * 0.5  # Within codec noise of row 5.
-    pairs = similarity.candidate_pairs(vectors, block=256)
+    pairs = duplicates.candidate_pairs(vectors, block=256)
     assert {tuple(sorted(pair)) for pair in pairs.tolist()} == {(5, 2999)}
