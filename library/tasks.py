@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -185,9 +186,16 @@ def describe_vibe(sample_id: int, operation: str) -> str:
     from library.models import VibeAnalysis
     from library.vibe import VibeError, describe
 
-    claimed = VibeAnalysis.objects.filter(
-        sample_id=sample_id, status=VibeAnalysis.Status.PENDING
-    ).update(status=VibeAnalysis.Status.DESCRIBING)
+    # A claim older than the task timeout belongs to a run the cluster has killed:
+    # this is its retry, so it takes the claim over.
+    stale = timezone.now() - timedelta(seconds=settings.TASK_TIMEOUT)
+    claimable = Q(status=VibeAnalysis.Status.PENDING) | Q(
+        status=VibeAnalysis.Status.DESCRIBING, updated_at__lt=stale
+    )
+    claimed = (
+        VibeAnalysis.objects.filter(claimable, sample_id=sample_id)
+        .update(status=VibeAnalysis.Status.DESCRIBING, updated_at=timezone.now())
+    )  # fmt: skip
     sample = Sample.objects.select_related("owner").filter(pk=sample_id).first()
     if not claimed or sample is None:
         return "skipped"

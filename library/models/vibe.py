@@ -1,7 +1,11 @@
 """What a language model said about a sample's mood, energy and texture."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from library.models.samples import SampleTag, null_or_between
 
@@ -64,7 +68,17 @@ class VibeAnalysis(models.Model):
 
     @property
     def is_busy(self) -> bool:
-        return self.status in {self.Status.PENDING, self.Status.DESCRIBING}
+        busy = self.status in {self.Status.PENDING, self.Status.DESCRIBING}
+        return busy and not self.is_abandoned
+
+    @property
+    def is_abandoned(self) -> bool:
+        """Claimed by a worker that ended without finishing, and not handed out again:
+        a retry would have claimed it afresh within one retry period."""
+        if self.status != self.Status.DESCRIBING or self.updated_at is None:
+            return False
+        retry = timedelta(seconds=settings.Q_CLUSTER["retry"])
+        return self.updated_at < timezone.now() - 2 * retry
 
     @classmethod
     def request(cls, sample_ids) -> None:

@@ -2,9 +2,12 @@
 
 import json
 import logging
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.utils import timezone
 
 from library.models import ApiUsage, Sample, SampleTag, UserPreference, VibeAnalysis
 from library.search import search
@@ -147,6 +150,17 @@ def test_the_task_is_idempotent(vibe_on, measured_sample):
 
     assert describe_vibe(measured_sample.pk, "single") == "ready"
     assert describe_vibe(measured_sample.pk, "single") == "skipped"
+    assert len(vibe_on.requests) == 1
+
+
+def test_a_retry_takes_over_the_claim_of_a_run_the_cluster_killed(vibe_on, measured_sample):
+    VibeAnalysis.request([measured_sample.pk])
+    VibeAnalysis.objects.filter(pk=measured_sample.pk).update(status=VibeAnalysis.Status.DESCRIBING)
+    # A claim younger than the task timeout may still be running: leave it alone.
+    assert describe_vibe(measured_sample.pk, "single") == "skipped"
+    killed = timezone.now() - timedelta(seconds=settings.TASK_TIMEOUT + 1)
+    VibeAnalysis.objects.filter(pk=measured_sample.pk).update(updated_at=killed)
+    assert describe_vibe(measured_sample.pk, "single") == "ready"
     assert len(vibe_on.requests) == 1
 
 

@@ -1,10 +1,12 @@
 """The UI: the sample page's button, its progress, the bulk action, the usage page, automatic runs."""
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from library.importing import start_batch
 from library.models import ApiUsage, Batch, BatchItem, Sample, UserPreference, VibeAnalysis
@@ -98,6 +100,20 @@ def test_status_polling_stops_with_286_when_the_description_is_done(
     assert "answered 500" in finished.content.decode()
     assert "HX-Request" in finished["Vary"]
     assert client.get(url).status_code == 302
+
+
+def test_a_description_whose_worker_vanished_stops_polling_and_says_so(
+    vibe_on, client_for, user, measured_sample
+):
+    VibeAnalysis.request([measured_sample.pk])
+    long_ago = timezone.now() - timedelta(days=1)
+    VibeAnalysis.objects.filter(pk=measured_sample.pk).update(
+        status=VibeAnalysis.Status.DESCRIBING, updated_at=long_ago
+    )
+    url = reverse("library:vibe_status", args=[measured_sample.pk])
+    response = client_for(user).get(url, headers={"HX-Request": "true", "HX-Target": "sample-vibe"})
+    assert response.status_code == 286
+    assert "stopped before it finished" in response.content.decode()
 
 
 def test_a_refusal_is_shown_and_nothing_is_queued(
