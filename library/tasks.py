@@ -85,8 +85,12 @@ def save_similarity_index_when_done(owner_id: int) -> None:
     if Sample.objects.filter(owner_id=owner_id, status__in=waiting, deleted_at=None).exists():
         return
     owner = get_user_model().objects.filter(pk=owner_id).first()
-    if owner is not None:
+    if owner is None:
+        return
+    try:
         similarity.save_now(owner)
+    except Exception:  # Only a cache: the analysis it follows has succeeded.
+        logger.exception("Could not save the similarity index of user %s", owner_id)
 
 
 def analyze_sample(sample_id: int) -> str:
