@@ -179,6 +179,10 @@ else:
                     "PRAGMA cache_size=-32000;"
                 ),
             },
+            # Each web thread keeps its connection, and with it the page cache
+            # and the file mapping, instead of opening one per request.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
             # Tests use a file too, so the live server's threads see WAL and
             # the busy timeout exactly as a real install does.
             # One file per test run, so two runs on one machine never share it.
