@@ -16,6 +16,7 @@ PITCH_RANGE = 12  # semitones either way
 PAD_OPTIONS = ("volume", "pitch", "gate", "loop", "reverse")
 PAD_CONTENT = ("sample_id", *PAD_OPTIONS)
 WRITE_ATTEMPTS = 3
+OWNERS_SAMPLES_ONLY = "Only samples from the kit owner's library can go on its pads."
 
 
 class KitQuerySet(models.QuerySet):
@@ -73,7 +74,7 @@ class Kit(models.Model):
         """Put a sample of the kit's owner on a pad; the last write wins when two race."""
         self.check_slot(bank, pad_number)
         if sample.owner_id != self.owner_id or sample.deleted_at is not None:
-            raise ValidationError("Only samples from the kit owner's library can go on its pads.")
+            raise ValidationError(OWNERS_SAMPLES_ONLY)
         defaults = {"sample": sample, **options}
         for attempt in range(WRITE_ATTEMPTS):
             try:
@@ -146,7 +147,7 @@ class Kit(models.Model):
             wanted = {}
             for sample in samples:
                 if sample.owner_id != self.owner_id or sample.deleted_at is not None:
-                    raise ValidationError("Only samples from the kit owner's library can go on its pads.")  # fmt: skip
+                    raise ValidationError(OWNERS_SAMPLES_ONLY)
                 if sample.pk not in present:
                     wanted.setdefault(sample.pk, sample)
             chosen = list(wanted.values())

@@ -175,3 +175,12 @@ def test_assign_retries_as_an_update_when_a_racing_insert_wins(kit, library, mon
     kit.assign("A", 1, library["kick"])
     assert len(calls) == 2
     assert kit.pads.get().sample == library["kick"]  # the retry updated the winner's row
+
+
+def test_add_samples_refuses_another_users_sample_and_adds_nothing(
+    kit, library, other_user, make_sample
+):
+    theirs = make_sample(other_user)
+    with pytest.raises(ValidationError):
+        kit.add_samples([library["kick"], theirs])
+    assert not kit.pads.exists()
