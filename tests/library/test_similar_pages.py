@@ -104,10 +104,10 @@ def test_trashing_a_copy_resolves_its_group(client_for, user, library):
     assert not any("kick" in {s.name for s in samples} for _reason, samples in groups)
 
 
-def test_trash_refuses_to_send_the_browser_elsewhere(client_for, user, library):
+@pytest.mark.parametrize("elsewhere", ["https://example.com/", "//example.com/", "/\\example.com/"])
+def test_trash_refuses_to_send_the_browser_elsewhere(client_for, user, library, elsewhere):
     response = client_for(user).post(
-        reverse("library:trash_sample", args=[library["snare.wav"].pk]),
-        {"next": "https://example.com/"},
+        reverse("library:trash_sample", args=[library["snare.wav"].pk]), {"next": elsewhere}
     )
     assert response.url == reverse("library:index")
 
