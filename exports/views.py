@@ -5,11 +5,8 @@ from pathlib import Path
 from django.contrib import messages
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_htmx.http import HttpResponseStopPolling
 
 from exports.forms import ExportForm
 from exports.models import Export
@@ -19,6 +16,7 @@ from exports.tasks import queue_export
 from kits.models import Kit
 from library.filters import LibraryFilterForm
 from library.models import Sample, UserPreference
+from library.polling import page_or_progress
 
 
 @require_safe
@@ -103,16 +101,10 @@ def export_detail(request, pk):
     """Progress, per-file results and the download; the progress part polls itself."""
     export = get_object_or_404(Export.objects.owned_by(request.user).select_related("kit"), pk=pk)
     context = {"export": export, "items": export.items.select_related("sample")}
-    if request.htmx.target == "export-progress":
-        template = "exports/export_detail.html#progress"
-        if export.is_finished:
-            response = HttpResponseStopPolling(render_to_string(template, context, request=request))
-        else:
-            response = TemplateResponse(request, template, context)
-    else:
-        response = TemplateResponse(request, "exports/export_detail.html", context)
-    patch_vary_headers(response, ["HX-Request", "HX-Target"])
-    return response
+    return page_or_progress(
+        request, "exports/export_detail.html", "progress", "export-progress", context,
+        export.is_finished,
+    )  # fmt: skip
 
 
 @require_safe

@@ -155,9 +155,11 @@ class Kit(models.Model):
                 KitPad(kit=self, bank=bank, pad_number=number, sample=sample)
                 for (bank, number), sample in zip(free, chosen, strict=False)
             )
-            for pad in pads:
-                self.removals.filter(bank=pad.bank, pad_number=pad.pad_number).delete()
             if pads:
+                filled = Q(pk__in=[])
+                for pad in pads:
+                    filled |= Q(bank=pad.bank, pad_number=pad.pad_number)
+                self.removals.filter(filled).delete()
                 self.touch()
         return pads, chosen[len(pads) :]
 

@@ -80,7 +80,8 @@ def find_duplicates(owner, progress=None) -> list[DuplicateGroup]:
     ids, vectors = raw_vectors(owner_index(owner))
     pairs = sorted({(int(ids[a]), int(ids[b])) for a, b in candidate_pairs(vectors)})
     save_soon(owner)
-    return grouped(confirmed(owner, pairs, progress, len(ids)))
+    report = (lambda checked, total: progress(checked, total, len(ids))) if progress else None
+    return grouped(confirmed(owner, pairs, report))
 
 
 def candidate_pairs(vectors: np.ndarray, block: int = 1024) -> np.ndarray:
@@ -130,20 +131,21 @@ def nearest_per_row(rows, cols, squared) -> np.ndarray:
 PROGRESS_EVERY = 50  # Pairs compared between progress reports.
 
 
-def confirmed(owner, pairs, progress=None, sample_count=0) -> list[tuple[int, int, str]]:
-    """The candidate pairs whose decoded audio matches, with the reason."""
+def confirmed(owner, pairs, progress=None) -> list[tuple[int, int, str]]:
+    """The candidate pairs whose decoded audio matches, with the reason;
+    `progress(checked, total)` hears how far it got."""
     samples = Sample.objects.owned_by(owner).in_bulk({i for pair in pairs for i in pair})
     hear_cached = lru_cache(maxsize=128)(lambda sample_id: hear(samples[sample_id]))
     matches = []
     for checked, (first, second) in enumerate(pairs):
         if progress and checked % PROGRESS_EVERY == 0:
-            progress(checked, len(pairs), sample_count)
+            progress(checked, len(pairs))
         if first in samples and second in samples:
             reason = same_audio(hear_cached(first), hear_cached(second))
             if reason:
                 matches.append((first, second, reason))
     if progress:
-        progress(len(pairs), len(pairs), sample_count)
+        progress(len(pairs), len(pairs))
     return matches
 
 

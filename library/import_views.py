@@ -9,10 +9,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST, require_safe
-from django_htmx.http import HttpResponseStopPolling
 from django_q.tasks import async_task
 
 from library.forms import UrlImportForm
@@ -24,6 +22,7 @@ from library.importing import (
     start_batch,
 )
 from library.models import Batch, BatchItem
+from library.polling import page_or_progress
 from library.sources import import_one, scratch_dir
 from library.views import rows_in_order
 
@@ -180,13 +179,7 @@ def batch_detail(request, pk):
     batch = get_object_or_404(Batch.objects.owned_by(request.user), pk=pk)
     items = batch.items.select_related("sample")
     context = {"batch": batch, "items": items}
-    if request.htmx.target == "batch-progress":
-        if batch.is_finished:
-            html = render_to_string("library/batch_detail.html#progress", context, request=request)
-            response = HttpResponseStopPolling(html)
-        else:
-            response = TemplateResponse(request, "library/batch_detail.html#progress", context)
-    else:
-        response = TemplateResponse(request, "library/batch_detail.html", context)
-    patch_vary_headers(response, ["HX-Request", "HX-Target"])
-    return response
+    return page_or_progress(
+        request, "library/batch_detail.html", "progress", "batch-progress", context,
+        batch.is_finished,
+    )  # fmt: skip

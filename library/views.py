@@ -6,15 +6,14 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
-from django_htmx.http import HttpResponseStopPolling
 
 from kits.models import Kit
 from library.filters import LibraryFilterForm
 from library.models import DuplicateScan, Sample, SampleTag, Tag
+from library.polling import page_or_progress
 from library.tasks import queue_duplicate_scan
 
 PAGE_SIZE = 50
@@ -127,16 +126,10 @@ def duplicates(request):
     """The latest duplicate scan: its progress while it runs, then the groups it found."""
     scan = DuplicateScan.objects.owned_by(request.user).first()
     context = {"scan": scan, "groups": duplicate_groups(request.user, scan)}
-    if request.htmx.target == "duplicate-scan":
-        template = "library/duplicates.html#scan"
-        if scan is None or scan.is_finished:
-            response = HttpResponseStopPolling(render_to_string(template, context, request))
-        else:
-            response = TemplateResponse(request, template, context)
-    else:
-        response = TemplateResponse(request, "library/duplicates.html", context)
-    patch_vary_headers(response, ["HX-Request", "HX-Target"])
-    return response
+    finished = scan is None or scan.is_finished
+    return page_or_progress(
+        request, "library/duplicates.html", "scan", "duplicate-scan", context, finished
+    )
 
 
 @require_POST

@@ -184,3 +184,11 @@ def test_add_samples_refuses_another_users_sample_and_adds_nothing(
     with pytest.raises(ValidationError):
         kit.add_samples([library["kick"], theirs])
     assert not kit.pads.exists()
+
+
+def test_add_samples_clears_the_removal_notes_of_the_pads_it_fills(kit, library):
+    KitPadRemoval.objects.create(kit=kit, bank="A", pad_number=1, sample_name="Old")
+    KitPadRemoval.objects.create(kit=kit, bank="B", pad_number=1, sample_name="Kept")
+    pads, left_over = kit.add_samples([library["kick"], library["snare"]])
+    assert [(p.bank, p.pad_number) for p in pads] == [("A", 1), ("A", 2)] and left_over == []
+    assert list(kit.removals.values_list("sample_name", flat=True)) == ["Kept"]
