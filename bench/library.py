@@ -190,8 +190,14 @@ def drop_indexes() -> int:
             ]  # fmt: skip
         for name in names:
             cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
-        cursor.execute("ANALYZE" if connection.vendor == "sqlite" else "VACUUM ANALYZE")
+    refresh_statistics()
     return len(names)
+
+
+def refresh_statistics() -> None:
+    """Fresh planner statistics, as SQLite's ANALYZE and PostgreSQL's autovacuum keep them."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE" if connection.vendor == "sqlite" else "VACUUM ANALYZE")
 
 
 def report(label: str, with_indexes: dict, without: dict) -> None:
@@ -226,9 +232,7 @@ def main():
     print(
         f"filled {args.samples:,} samples on {connection.vendor} in {time.perf_counter() - started:.0f} s"
     )
-    with connection.cursor() as cursor:
-        # Fresh statistics, as SQLite's ANALYZE and PostgreSQL's autovacuum keep them.
-        cursor.execute("ANALYZE" if connection.vendor == "sqlite" else "VACUUM ANALYZE")
+    refresh_statistics()
     warm_up()  # As the served app's wsgi module does at start.
     client = Client()
     client.force_login(owner)
