@@ -1,10 +1,11 @@
 """Every measurement of the analysis signal, computed from one spectrogram and one envelope."""
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from library.analysis import loudness, rhythm, spectral
+from library.analysis import loudness, rhythm, spectral, timbre
 
 BURST_WINDOW_SECONDS = 0.06
 SETTLE_SECONDS = 0.1
@@ -35,6 +36,7 @@ class Measurements:
     upper_harmonic_ratio: float
     pitch_classes: int
     bursts: int
+    timbre: np.ndarray | None = None  # The classifier's vector: see timbre.TIMBRE_NAMES.
 
     @property
     def onset_rate(self) -> float:
@@ -57,7 +59,7 @@ def measure(signal: np.ndarray, sample_rate: int) -> Measurements:
     bright = bright_envelope(signal)
     strength = rhythm.onset_envelope(mel, spectral.mel_edges(sample_rate)[1:-1])
     onsets = rhythm.detect_onsets(strength, spec.frame_rate, bright, envelope.frame_seconds)
-    return Measurements(
+    sound = Measurements(
         duration=signal.size / sample_rate,
         silent=spec.is_silent,
         centroid=shape["centroid"],
@@ -78,6 +80,7 @@ def measure(signal: np.ndarray, sample_rate: int) -> Measurements:
         pitch_classes=count_pitch_classes(chroma),
         bursts=count_bursts(bright, sample_rate),
     )
+    return dataclasses.replace(sound, timbre=timbre.describe(sound, mel, spec.active))
 
 
 def zero_crossing_rate(signal: np.ndarray, envelope: loudness.Envelope) -> float:

@@ -1,0 +1,119 @@
+"""What a one-shot sounds like, as the fixed-length vector the category classifier reads.
+
+Everything is measured from the attack on, so leading silence and padding do
+not matter, and relative to the sound's own peak, so neither does its level.
+The spectrum is described in three stretches of time, because that is where
+drums differ: the first 70 ms (the stick, the beater, the noise burst), the
+next 140 ms (the shell's or the wires' ring) and the rest (how a cymbal or an
+open hat keeps sounding).
+"""
+
+import math
+
+import numpy as np
+
+from library.analysis import loudness
+
+BAND_GROUPS = 16  # Mel bands are averaged four by four into this many coarse bands.
+SEGMENT_FRAMES = ((0, 3), (3, 9), (9, None))  # Spectrogram frames from the loudest one.
+FLOOR_DB = -80.0  # Anything quieter than this below the peak counts as silence.
+DECAY_LEVELS_DB = (-6.0, -12.0, -24.0, -40.0)
+N_MFCC_USED = 12  # MFCC 1-12: the 0th is the level, which says nothing about the instrument.
+
+TIMBRE_NAMES = (
+    *(
+        f"{segment}_band_{band:02d}_db"
+        for segment in ("attack", "body", "tail")
+        for band in range(BAND_GROUPS)
+    ),
+    *(f"{segment}_level_db" for segment in ("body", "tail")),
+    *(f"mfcc_mean_{index}" for index in range(1, N_MFCC_USED + 1)),
+    *(f"mfcc_std_{index}" for index in range(1, N_MFCC_USED + 1)),
+    "log_centroid",
+    "log_rolloff",
+    "log_bandwidth",
+    "log10_flatness",
+    "zero_crossing_rate",
+    "harmonic_ratio",
+    "upper_harmonic_ratio",
+    "log_dominant_hz",
+    "log_settled_hz",
+    "pitch_drop_octaves",
+    "pitch_classes",
+    "bursts",
+    *(f"band_share_{index}" for index in range(5)),
+    "log_attack_time",
+    *(f"log_time_to{-level:.0f}_db" for level in DECAY_LEVELS_DB),
+    "log_sounding_time",
+    "end_to_peak_db",
+    "log1p_onsets",
+)
+
+
+def _log(value: float, floor: float) -> float:
+    return math.log(max(float(value), floor))
+
+
+def segment_profiles(mel: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """Mean level (dB below the loudest cell) of coarse bands in each stretch, plus levels."""
+    frames, mels = mel.shape
+    coarse = mel[:, : mels - mels % BAND_GROUPS].reshape(frames, BAND_GROUPS, -1).mean(axis=2)
+    energy = np.where(active, coarse.sum(axis=1), 0.0)
+    peak_frame = int(energy.argmax())
+    reference = float(coarse[peak_frame].max()) + 1e-20
+    profiles, levels = [], []
+    for start, stop in SEGMENT_FRAMES:
+        stretch = coarse[peak_frame + start : None if stop is None else peak_frame + stop]
+        mean = stretch.mean(axis=0) if len(stretch) else np.zeros(BAND_GROUPS)
+        profiles.append(np.maximum(10 * np.log10(mean / reference + 1e-12), FLOOR_DB))
+        levels.append(max(10 * math.log10(mean.sum() / reference + 1e-12), FLOOR_DB))
+    return np.concatenate([*profiles, levels[1:]])
+
+
+def decay_times(envelope: loudness.Envelope) -> list[float]:
+    """Seconds from the peak until the level last stands above each of DECAY_LEVELS_DB."""
+    rms = envelope.rms
+    top = float(rms.max(initial=0))
+    if top <= 0:
+        return [0.0] * len(DECAY_LEVELS_DB)
+    peak = int(rms.argmax())
+    after = rms[peak:]
+    times = []
+    for level in DECAY_LEVELS_DB:
+        above = np.flatnonzero(after >= top * 10 ** (level / 20))
+        times.append((int(above[-1]) + 1) * envelope.frame_seconds)
+    return times
+
+
+def describe(sound, mel: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """The vector named by TIMBRE_NAMES for measured sound ``sound`` (a ``Measurements``)."""
+    envelope = sound.envelope
+    pitch_drop = (
+        math.log2(sound.dominant_hz / sound.settled_hz)
+        if sound.dominant_hz > 0 and sound.settled_hz > 0
+        else 0.0
+    )
+    values = [
+        *segment_profiles(mel, active),
+        *sound.mfcc_means[1 : N_MFCC_USED + 1],
+        *sound.mfcc_stds[1 : N_MFCC_USED + 1],
+        _log(sound.centroid, 1.0),
+        _log(sound.rolloff, 1.0),
+        _log(sound.bandwidth, 1.0),
+        math.log10(max(sound.flatness, 1e-6)),
+        sound.zero_crossing_rate,
+        sound.harmonic_ratio,
+        sound.upper_harmonic_ratio,
+        _log(sound.dominant_hz, 10.0),
+        _log(sound.settled_hz, 10.0),
+        pitch_drop,
+        sound.pitch_classes,
+        sound.bursts,
+        *sound.band_shares,
+        _log(envelope.attack_time, 1e-3),
+        *(_log(seconds, 1e-3) for seconds in decay_times(envelope)),
+        _log(envelope.sounding_time, 1e-3),
+        max(envelope.end_to_peak_db, FLOOR_DB),
+        math.log1p(len(sound.onsets.times)),
+    ]
+    return np.nan_to_num(np.asarray(values, dtype=np.float64))
