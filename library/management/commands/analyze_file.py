@@ -1,43 +1,85 @@
 """Analyse audio files without touching the database."""
 
 import json
+import logging
+import math
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+logger = logging.getLogger(__name__)
 
 # These keys are a stable interface for scripts; add to them, never rename.
 STABLE_KEYS = (
     "path", "duration", "sample_rate", "channels", "bit_depth", "bpm", "bpm_confidence",
     "key", "scale", "key_confidence", "kind", "category", "category_confidence", "error",
 )  # fmt: skip
+EXTRA_KEYS = ("onset_rate", "loudness_lufs", "peak_db", "rms_db", "kind_confidence")
+
+
+def plain(value):
+    """The value in plain JSON types: None, bool, int, float, str, list and dict.
+
+    The analysis computes with numpy, and numpy's scalars (float32 above all)
+    are not JSON. NaN and infinity are not JSON either; they become None.
+    """
+    if hasattr(value, "tolist"):  # a numpy scalar or array
+        value = value.tolist()
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return str(value)
+
+
+def failure_message(error: Exception) -> str:
+    """What went wrong with one file, in words for the person who gave it."""
+    from library.analysis import AnalysisError
+
+    if isinstance(error, AnalysisError):
+        return str(error)
+    if isinstance(error, OSError):
+        return f"The file could not be read: {error.strerror or error}."
+    # The same words the background analysis records on a sample.
+    return f"Analysis stopped with an internal error: {error or type(error).__name__}"
 
 
 def analysis_line(path: Path) -> dict:
-    from library.analysis import AnalysisError, analyze
+    """One output line for a file: its measurements, or its error; never raises."""
+    from library.analysis import analyze
 
     line = dict.fromkeys(STABLE_KEYS)
     line["path"] = str(path)
     try:
-        result = analyze(
+        measured = analyze(
             path,
             name_hint=path.name,
             folder_hint=path.parent.name,
             tempo_range=(settings.TEMPO_MIN_BPM, settings.TEMPO_MAX_BPM),
-        )
-    except (AnalysisError, OSError) as error:
-        line["error"] = str(error)
+        ).to_dict()
+    except Exception as error:  # One bad file must not end a run over a whole folder.
+        logger.debug("Analysis of %s failed", path, exc_info=True)
+        line["error"] = failure_message(error)
         return line
-    measured = result.to_dict()
-    for key in STABLE_KEYS[1:-1]:
-        line[key] = measured.get(key)
-    for extra in ("onset_rate", "loudness_lufs", "peak_db", "rms_db", "kind_confidence"):
-        line[extra] = measured.get(extra)
+    for key in (*STABLE_KEYS[1:-1], *EXTRA_KEYS):
+        line[key] = plain(measured.get(key))
     return line
 
 
 class Command(BaseCommand):
-    help = "Analyse audio files and print the results; the database is not used."
+    help = (
+        "Analyse audio files and print the results; the database is not used. "
+        "A file that cannot be analysed gets an error line (in JSON, its 'error' key) "
+        "and the run goes on with the next file; the exit status is 0 even then, "
+        "so look for errors in the output."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path)
@@ -47,13 +89,16 @@ class Command(BaseCommand):
         for path in paths:
             line = analysis_line(path)
             if options["json"]:
-                self.stdout.write(json.dumps(line))
+                self.stdout.write(json.dumps(line, allow_nan=False))
             elif line["error"]:
                 self.stdout.write(f"{path}: {line['error']}")
             else:
-                tempo = f"{line['bpm']:.1f} BPM" if line["bpm"] else "no tempo"
-                key = f"{line['key']} {line['scale']}" if line["key"] else "no key"
-                self.stdout.write(
-                    f"{path}: {line['kind']}, {line['category']}, {tempo}, {key}, "
-                    f"{line['duration']:.2f} s"
-                )
+                self.stdout.write(f"{path}: {summary(line)}")
+
+
+def summary(line: dict) -> str:
+    """ "loop, drum_loop, 100.0 BPM, no key, 4.80 s"."""
+    tempo = f"{line['bpm']:.1f} BPM" if line["bpm"] else "no tempo"
+    key = f"{line['key']} {line['scale']}" if line["key"] else "no key"
+    duration = f"{line['duration']:.2f} s" if line["duration"] is not None else "unknown length"
+    return f"{line['kind']}, {line['category']}, {tempo}, {key}, {duration}"
