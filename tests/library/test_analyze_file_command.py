@@ -162,3 +162,20 @@ def test_plain_turns_numpy_and_non_finite_values_into_json_values(value, expecte
     converted = plain(value)
     assert converted == expected
     assert_plain(converted)
+
+
+def test_a_file_that_cannot_be_read_is_told_apart_from_an_internal_error(monkeypatch, tmp_path):
+    locked, other = tmp_path / "locked.wav", tmp_path / "other.wav"
+
+    def analyze(path, **hints):
+        if path == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        raise FileNotFoundError(2, "No such file or directory", "/app/model.npz")
+
+    monkeypatch.setattr("library.analysis.analyze", analyze)
+
+    unreadable, internal = run_json(locked, other)
+
+    assert unreadable["error"] == "The file could not be read: Permission denied."
+    assert internal["error"].startswith("Analysis stopped with an internal error")
+    assert "model.npz" in internal["error"]

@@ -39,13 +39,15 @@ def plain(value):
     return str(value)
 
 
-def failure_message(error: Exception) -> str:
+def failure_message(error: Exception, path: Path) -> str:
     """What went wrong with one file, in words for the person who gave it."""
     from library.analysis import AnalysisError
 
     if isinstance(error, AnalysisError):
         return str(error)
-    if isinstance(error, OSError):
+    # Only an error about this very file is the file's fault; any other (a
+    # missing model file, say) is the app's.
+    if isinstance(error, OSError) and error.filename in (str(path), path):
         return f"The file could not be read: {error.strerror or error}."
     # The same words the background analysis records on a sample.
     return f"Analysis stopped with an internal error: {error or type(error).__name__}"
@@ -66,7 +68,7 @@ def analysis_line(path: Path) -> dict:
         ).to_dict()
     except Exception as error:  # One bad file must not end a run over a whole folder.
         logger.debug("Analysis of %s failed", path, exc_info=True)
-        line["error"] = failure_message(error)
+        line["error"] = failure_message(error, path)
         return line
     for key in (*STABLE_KEYS[1:-1], *EXTRA_KEYS):
         line[key] = plain(measured.get(key))
