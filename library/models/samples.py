@@ -73,6 +73,12 @@ class SampleQuerySet(models.QuerySet):
     def ready(self):
         return self.filter(status=Sample.Status.READY)
 
+    def analysed_before(self, version: int):
+        """Samples whose stored features an older analysis made, or that have none."""
+        # No index on analysis_version: only `manage.py analyze --outdated` asks,
+        # rarely, and a scan of the features table is quick next to re-analysis.
+        return self.filter(Q(features__isnull=True) | Q(features__analysis_version__lt=version))
+
 
 class SampleStatus(models.TextChoices):
     PENDING = "pending", "Waiting for analysis"
@@ -370,7 +376,10 @@ def features_from(result) -> dict:
     """AudioFeatures column values from an analysis result."""
     import numpy as np
 
+    from library.analysis import ANALYSIS_VERSION
+
     return {
+        "analysis_version": ANALYSIS_VERSION,
         "tempo_bpm": result.bpm,
         "tempo_confidence": clamp_unit(result.bpm_confidence),
         "onset_rate": result.onset_rate,

@@ -7,7 +7,11 @@ from library.tasks import requeue_analysis
 
 
 class Command(BaseCommand):
-    help = "Queue analysis for stored samples: all of them, the failed ones or the pending ones."
+    help = (
+        "Queue analysis for stored samples: all of them (--all), the failed ones (--failed), "
+        "the pending ones (--pending), or those an older version of the analysis measured "
+        "(--outdated), as after an update that improves it. Values set by hand are kept."
+    )
 
     def add_arguments(self, parser):
         group = parser.add_mutually_exclusive_group(required=True)
@@ -16,6 +20,11 @@ class Command(BaseCommand):
         group.add_argument(
             "--pending", action="store_true", help="Samples waiting for or stuck in analysis."
         )
+        group.add_argument(
+            "--outdated",
+            action="store_true",
+            help="Analysed samples measured by an older version of the analysis (or not at all).",
+        )
 
     def handle(self, *args, **options):
         samples = Sample.objects.alive()
@@ -23,7 +32,11 @@ class Command(BaseCommand):
             samples = samples.filter(status=Sample.Status.FAILED)
         elif options["pending"]:
             samples = samples.filter(status__in=[Sample.Status.PENDING, Sample.Status.ANALYZING])
+        elif options["outdated"]:
+            from library.analysis import ANALYSIS_VERSION
+
+            samples = samples.ready().analysed_before(ANALYSIS_VERSION)
         elif not options["all"]:
-            raise CommandError("Choose --all, --failed or --pending.")
+            raise CommandError("Choose --all, --failed, --pending or --outdated.")
         count = requeue_analysis(samples)
         self.stdout.write(f"Queued {count} sample{'s' if count != 1 else ''} for analysis.")
