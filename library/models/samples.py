@@ -1,5 +1,6 @@
 """Samples, their measured features and their tags."""
 
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,6 +19,10 @@ FORMAT_CHOICES = [(fmt, fmt.upper()) for fmt in AUDIO_FORMATS]
 
 MIN_TEMPO_BPM = 20
 MAX_TEMPO_BPM = 400
+# Below this category confidence the label is shown as a guess. The classifier
+# is calibrated so that labels at 0.8 or above are right at least 90% of the
+# time on its held-out sounds; under it, one in several is wrong.
+CONFIDENT_CATEGORY = 0.8
 
 
 def in_choices_or_blank(field: str, choices) -> Q:
@@ -284,6 +289,22 @@ class Sample(models.Model):
     @property
     def category_label(self) -> str:
         return CATEGORY_LABELS.get(self.category, "")
+
+    @property
+    def category_is_guess(self) -> bool:
+        """True when the category came from the analysis with too little confidence to trust."""
+        return bool(
+            self.category
+            and not self.category_set_by_user
+            and self.category_confidence is not None
+            and self.category_confidence < CONFIDENT_CATEGORY
+        )
+
+    @property
+    def category_guess_note(self) -> str:
+        """ "Guessed from the sound, 62% sure"."""
+        # Rounded down, so that a guess never reads as the confident 80%.
+        return f"Guessed from the sound, {math.floor((self.category_confidence or 0) * 100)}% sure"
 
     @property
     def kind_label(self) -> str:
