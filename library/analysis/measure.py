@@ -57,7 +57,7 @@ def measure(signal: np.ndarray, sample_rate: int) -> Measurements:
     means, stds = spectral.mfcc_stats(mel, spec)
     envelope = loudness.envelope(signal, sample_rate)
     bright = bright_envelope(signal)
-    strength = rhythm.onset_envelope(mel, spectral.mel_edges(sample_rate)[1:-1])
+    strength = rhythm.onset_envelope(mel, spectral.mel_frequencies(sample_rate))
     onsets = rhythm.detect_onsets(strength, spec.frame_rate, bright, envelope.frame_seconds)
     sound = Measurements(
         duration=signal.size / sample_rate,
