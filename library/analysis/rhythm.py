@@ -14,6 +14,7 @@ every multiple of itself while its subdivision does not.
 import math
 from dataclasses import dataclass
 
+import librosa
 import numpy as np
 from scipy import ndimage
 
@@ -55,14 +56,6 @@ class Tempo:
     score: float
 
 
-def a_weighting(freqs: np.ndarray) -> np.ndarray:
-    """IEC 61672 A-weighting as a power gain (1 at 1 kHz)."""
-    f2 = np.square(freqs)
-    numerator = 12194.0**4 * f2 * f2
-    denominator = (f2 + 20.6**2) * np.sqrt((f2 + 107.7**2) * (f2 + 737.9**2)) * (f2 + 12194.0**2)
-    return np.square(numerator / denominator / 0.7943)
-
-
 def onset_envelope(mel: np.ndarray, mel_freqs: np.ndarray) -> np.ndarray:
     """Loudness flux per frame, scaled so a full-level attack from silence is about 1.
 
@@ -70,13 +63,15 @@ def onset_envelope(mel: np.ndarray, mel_freqs: np.ndarray) -> np.ndarray:
     between kicks and snares counts for less: the beat level is told from its
     subdivision by these accents.
     """
-    weighted = mel * a_weighting(mel_freqs)[None, :]
+    weighted = mel * librosa.db_to_power(librosa.A_weighting(mel_freqs, min_db=None))
     top = float(weighted.max())
     if top <= 0:
         return np.zeros(len(mel))
     loudness = (weighted / top) ** LOUDNESS_EXPONENT
-    rises = np.diff(loudness, axis=0, prepend=np.zeros((1, loudness.shape[1]), loudness.dtype))
-    return np.maximum(rises, 0).sum(axis=1) / loudness.sum(axis=1).max()
+    # A silent frame first, so that a sound starting with the file is an attack.
+    bands = np.concatenate([np.zeros((loudness.shape[1], 1), loudness.dtype), loudness.T], axis=1)
+    flux = librosa.onset.onset_strength(S=bands, lag=1, center=False, aggregate=np.sum)[1:]
+    return flux / loudness.sum(axis=1).max()
 
 
 def detect_onsets(envelope, frame_rate, fine_rms, fine_seconds) -> Onsets:
