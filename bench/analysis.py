@@ -195,8 +195,10 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="write the set here and keep it")
     args = parser.parse_args()
     count = args.files or (40 if args.quick else 200)
-    # librosa compiles numba kernels on first use; a persistent cache makes that once.
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / "data" / "numba-cache"))
+    # Importing librosa's modules compiles numba kernels (about 15 s); the app
+    # caches them in its data directory (settings.py), and so does this.
+    data_dir = Path(os.environ.get("SP404_DATA_DIR") or ROOT / "data")
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(data_dir / "numba-cache"))
     warnings.filterwarnings("ignore")  # librosa warns about n_fft on short one-shots.
     # One core: BLAS thread pools would add other cores' CPU time to process_time.
     with threadpool_limits(1), tempfile.TemporaryDirectory() as scratch:

@@ -1,5 +1,6 @@
 """Run the analysis once on generated audio so later runs start fast."""
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -33,4 +34,5 @@ class Command(BaseCommand):
             sf.write(path, click_loop(), SAMPLE_RATE)
             analyze(path, name_hint="warm.wav")
         elapsed = time.perf_counter() - started
-        self.stdout.write(f"Analysis engine ready ({elapsed:.1f} s).")
+        cache = os.environ.get("NUMBA_CACHE_DIR", "next to librosa's sources")
+        self.stdout.write(f"Analysis engine ready ({elapsed:.1f} s); compiled kernels in {cache}.")
