@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+from scipy import signal
 
 SR = 44100
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
@@ -80,11 +81,14 @@ def decay(t, seconds) -> np.ndarray:
 
 
 def band_noise(n, sr, low, high, rng) -> np.ndarray:
-    """White noise restricted to [low, high] Hz by zeroing FFT bins."""
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    freqs = np.fft.rfftfreq(n, 1 / sr)
-    spectrum[(freqs < low) | (freqs > min(high, sr / 2))] = 0
-    noise = np.fft.irfft(spectrum, n)
+    """White noise through a second-order band-pass from ``low`` to ``high`` Hz.
+
+    Gentle slopes, as analogue drum circuits and EQs have: no instrument's
+    spectrum stops dead at a frequency.
+    """
+    high = min(high, 0.45 * sr)
+    sos = signal.butter(2, (low, high), "bandpass", fs=sr, output="sos")
+    noise = signal.sosfilt(sos, rng.standard_normal(n))
     return noise / (np.abs(noise).max() + 1e-12)
 
 
@@ -135,10 +139,9 @@ def _hat(sr, seconds, ring, seed) -> np.ndarray:
     t = times(seconds, sr)
     metal = _metal(t, rng) / 6
     noise = rng.standard_normal(t.size) * 0.6
-    # Keep only the bright part, as a hi-hat's band-pass does.
-    spectrum = np.fft.rfft(metal + noise)
-    spectrum[np.fft.rfftfreq(t.size, 1 / sr) < 6000] = 0
-    bright = np.fft.irfft(spectrum, t.size)
+    # Keep mostly the bright part, as a hi-hat circuit's filters do.
+    sos = signal.butter(2, 6000, "highpass", fs=sr, output="sos")
+    bright = signal.sosfilt(sos, metal + noise)
     return normalize(bright * decay(t, ring))
 
 
