@@ -15,8 +15,13 @@ HATS = frozenset({"closed_hat", "open_hat"})
 TONAL = frozenset({"bass", "keys", "pad", "lead"})
 LOOPS = frozenset({"drum_loop", "melodic_loop", "bass_loop", "vocal_loop"})
 
-# Word (or two words joined by a space) -> the categories it allows.
+# Word (or two words joined by a space) -> the categories it allows, and how
+# much it says: a two-word phrase says more than one of its words ("ride bell"
+# over "bell"), and a whole word more than a two- or three-letter code ("Snare
+# OH" is a snare from the overhead microphone, not an open hat).
 WORDS: dict[str, frozenset[str]] = {}
+CODES: dict[str, frozenset[str]] = {}
+PHRASE, WORD, CODE = 3, 2, 1
 
 
 def _say(categories, *words) -> None:
@@ -24,29 +29,57 @@ def _say(categories, *words) -> None:
         WORDS[word] = frozenset(categories)
 
 
-_say({"kick"}, "kick", "kik", "kck", "bd", "bassdrum", "bass drum", "kickdrum")
-_say({"snare"}, "snare", "snr", "sd", "snaredrum", "rimshot snare")
-_say({"clap"}, "clap", "clp", "handclap", "snap", "snaps", "fingersnap")
-_say({"closed_hat"}, "chh", "closed hat", "closed hh", "closedhat", "closed hihat", "hhc")
-_say({"open_hat"}, "ohh", "open hat", "open hh", "openhat", "open hihat", "hho")
-_say(HATS, "hat", "hh", "hihat", "hi hat", "hihats")
-_say({"cymbal"}, "cymbal", "cym", "crash", "ride", "china", "splash")
-_say({"tom"}, "tom", "floortom", "floor tom", "rack tom")
+def _code(categories, *codes) -> None:
+    for code in codes:
+        CODES[code] = frozenset(categories)
+
+
+_say({"kick"}, "kick", "kik", "kck", "bassdrum", "bass drum", "kickdrum", "kick drum")
+_say({"snare"}, "snare", "snr", "snaredrum", "snare drum", "rimshot", "rim shot", "snare rim")
+_say({"clap"}, "clap", "clp", "handclap", "hand clap", "snap", "snaps", "fingersnap")
+_say({"closed_hat"}, "closed hat", "closed hh", "closedhat", "closed hihat", "pedal hat")
+_say({"closed_hat"}, "pedal hihat", "pedal hh", "foot hat", "hat pedal", "hh pedal", "hihat pedal")
+_say({"closed_hat"}, "hat closed", "hh closed", "hihat closed", "hat foot", "hihat foot")
+_say({"open_hat"}, "open hat", "open hh", "openhat", "open hihat", "hat open", "hh open")
+_say({"open_hat"}, "hihat open", "half open")
+_say(HATS, "hat", "hihat", "hi hat", "hihats", "hatz")
+_say({"cymbal"}, "cymbal", "crash", "ride", "china", "splash", "ride bell", "bell ride")
+_say({"tom"}, "tom", "toms", "tomtom", "floortom", "floor tom", "rack tom", "racktom")
+_say({"snare", "percussion"}, "rim")
 _say({"percussion"}, "perc", "percussion", "shaker", "conga", "bongo", "tamb", "tambourine")
-_say({"percussion"}, "cowbell", "clave", "rim", "rimshot", "woodblock", "triangle")
-_say({"percussion"}, "guiro", "cabasa", "timbale", "agogo", "djembe", "tabla", "cajon")
+_say({"percussion"}, "tambo", "tamborine", "tombourine", "cowbell", "cow bell", "clave")
+_say({"percussion"}, "claves", "woodblock", "wood block", "triangle", "guiro", "cabasa")
+_say({"percussion"}, "timbale", "agogo", "djembe", "tabla", "cajon", "maraca", "maracas")
+_say({"percussion"}, "cuica", "vibraslap", "belltree", "bell tree", "castanet", "castanets")
+_say({"percussion"}, "sidestick", "side stick", "crossstick", "cross stick", "stick", "sticks")
+_say({"percussion"}, "block", "egg", "udu", "darbuka", "surdo")
 _say({"bass"}, "bass", "sub", "subbass", "sub bass", "reese", "bassline")
-_say({"kick", "bass"}, "808", "boom")
 _say({"keys"}, "keys", "piano", "rhodes", "wurli", "wurlitzer", "organ", "epiano", "chord")
 _say({"keys"}, "chords", "stab", "bell", "bells", "mallet", "marimba", "vibes", "guitar", "gtr")
+_say({"keys"}, "pizzicato", "pizz", "harp", "harpsichord", "clav", "celesta", "xylophone")
 _say({"pad"}, "pad", "strings", "drone", "atmosphere", "atmos", "ambient")
 _say({"lead"}, "lead", "pluck", "brass", "horn", "sax", "flute", "whistle", "arp")
+_say({"lead"}, "trumpet", "violin", "cello")
 _say({"lead", "pad", "keys", "bass"}, "synth", "melody", "melodic", "riff", "hook")
 _say({"vocal"}, "vox", "vocal", "voice", "acapella", "chant", "choir", "adlib")
 _say({"fx"}, "fx", "sfx", "riser", "uplifter", "downlifter", "sweep", "impact", "noise")
 _say({"fx"}, "whoosh", "transition", "reverse", "foley", "glitch", "zap", "laser", "texture")
 _say(DRUMS | {"drum_loop"}, "drum", "drums", "beat", "break", "breakbeat", "top", "groove")
-_say(DRUMS | {"drum_loop"}, "percloop", "drumloop", "kit")
+_say(DRUMS | {"drum_loop"}, "percloop", "drumloop")
+# Drum machines' abbreviations (TR-808 and TR-909 panels, sample packs).
+_code({"kick"}, "bd", "kd")
+_code({"snare"}, "sd", "sn")
+_code({"snare", "percussion"}, "rs")
+_code({"clap"}, "cp")
+_code(HATS, "hh")
+_code({"closed_hat"}, "ch", "chh", "hhc", "cl hh")
+_code({"open_hat"}, "oh", "ohh", "hho")
+_code({"cymbal"}, "cy", "cym", "cr", "rd")
+_code({"tom"}, "tm", "lt", "mt", "ht")
+_code({"percussion"}, "cb")
+# With a hat and nothing narrower, these words say which one.
+OPEN_WORDS = frozenset({"open", "opened", "op", "o", "half"})
+CLOSED_WORDS = frozenset({"closed", "close", "cl", "c", "pedal", "foot", "ped", "tight", "chick"})
 
 LOOP_WORDS = frozenset({"loop", "loops", "bpm"})
 ONE_SHOT_WORDS = frozenset({"one shot", "oneshot", "one shots", "oneshots", "hit", "hits", "shot"})
@@ -84,31 +117,58 @@ def _singulars(phrase: str) -> list[str]:
     return forms
 
 
-def _phrases(tokens: list[str]) -> list[str]:
-    """Each word and each pair of neighbours (spaced and joined), with their singulars."""
+def _phrases(tokens: list[str]) -> list[tuple[str, bool]]:
+    """Each word and each pair of neighbours (spaced and joined), with their singulars.
+
+    Each phrase comes with whether it is a pair.
+    """
     found = []
     for index, token in enumerate(tokens):
-        found += _singulars(token)
+        found += [(form, False) for form in _singulars(token)]
         if index + 1 < len(tokens):
             pair = (token, tokens[index + 1])
-            found += _singulars(" ".join(pair)) + _singulars("".join(pair))
+            joined = _singulars(" ".join(pair)) + _singulars("".join(pair))
+            found += [(form, True) for form in joined]
     return found
 
 
-def _categories_in(phrases: list[str]) -> frozenset[str]:
-    # Two-word phrases are more specific than their words ("open hat" over "hat"),
-    # and a specific category beats a family ("kick" in "Drums/Kick").
-    matches = [WORDS[phrase] for phrase in phrases if phrase in WORDS]
+def _matches(phrases: list[tuple[str, bool]]) -> list[tuple[int, frozenset[str]]]:
+    found = []
+    for phrase, is_pair in phrases:
+        if phrase in WORDS:
+            found.append((PHRASE if is_pair or " " in phrase else WORD, WORDS[phrase]))
+        elif phrase in CODES:
+            found.append((CODE, CODES[phrase]))
+    return found
+
+
+def _categories_in(phrases: list[tuple[str, bool]]) -> frozenset[str]:
+    # The most telling kind of match speaks, and among those a specific
+    # category beats a family ("kick" in "Drums/Kick").
+    matches = _matches(phrases)
     if not matches:
         return frozenset()
+    strongest = max(strength for strength, _ in matches)
+    matches = [found for strength, found in matches if strength == strongest]
     narrowest = min(len(match) for match in matches)
-    return frozenset().union(*(match for match in matches if len(match) == narrowest))
+    found = frozenset().union(*(match for match in matches if len(match) == narrowest))
+    return _which_hat(found, {phrase for phrase, is_pair in phrases if not is_pair})
 
 
-def _kind_in(phrases: list[str]) -> str | None:
-    if any(phrase in ONE_SHOT_WORDS for phrase in phrases):
+def _which_hat(found: frozenset[str], tokens: set[str]) -> frozenset[str]:
+    if found != HATS:
+        return found
+    if tokens & OPEN_WORDS:
+        return frozenset({"open_hat"})
+    if tokens & CLOSED_WORDS:
+        return frozenset({"closed_hat"})
+    return found
+
+
+def _kind_in(phrases: list[tuple[str, bool]]) -> str | None:
+    if any(phrase in ONE_SHOT_WORDS for phrase, _ in phrases):
         return "one-shot"
-    if any(phrase in LOOP_WORDS for phrase in phrases) or any("loop" in p for p in phrases):
+    if any(phrase in LOOP_WORDS or "loop" in phrase for phrase, _ in phrases):
         return "loop"
     return None
 
