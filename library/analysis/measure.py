@@ -11,6 +11,9 @@ BURST_WINDOW_SECONDS = 0.06
 SETTLE_SECONDS = 0.1
 UPPER_BAND_HZ = 150.0  # Above the kick and sub-bass, whose sine bodies read as tonal.
 BURST_DIP_DB = 4.0  # Dip between clap bursts; noise flutters by about 1 dB at 3 ms.
+# Below this tonal share nothing has a pitch: hi-hats and cymbals stay under 0.1,
+# and their chroma is rounding noise (sums around 1e-6) that would count any number.
+MIN_PITCHED_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ def measure(signal: np.ndarray, sample_rate: int) -> Measurements:
     bright = bright_envelope(signal)
     strength = rhythm.onset_envelope(mel, spectral.mel_frequencies(sample_rate))
     onsets = rhythm.detect_onsets(strength, spec.frame_rate, bright, envelope.frame_seconds)
+    harmonic = spectral.harmonic_ratio(spec, tonal)
     sound = Measurements(
         duration=signal.size / sample_rate,
         silent=spec.is_silent,
@@ -68,7 +72,7 @@ def measure(signal: np.ndarray, sample_rate: int) -> Measurements:
         flatness=shape["flatness"],
         zero_crossing_rate=zero_crossing_rate(signal, envelope),
         band_shares=spectral.band_shares(spec),
-        harmonic_ratio=spectral.harmonic_ratio(spec, tonal),
+        harmonic_ratio=harmonic,
         chroma=chroma,
         mfcc_means=means,
         mfcc_stds=stds,
@@ -77,10 +81,10 @@ def measure(signal: np.ndarray, sample_rate: int) -> Measurements:
         dominant_hz=dominant_frequency(spec, spec.active),
         settled_hz=dominant_frequency(spec, settled_frames(spec)),
         upper_harmonic_ratio=spectral.harmonic_ratio(spec, tonal, low_hz=UPPER_BAND_HZ),
-        pitch_classes=count_pitch_classes(chroma),
+        pitch_classes=count_pitch_classes(chroma) if harmonic >= MIN_PITCHED_SHARE else 0,
         bursts=count_bursts(bright, sample_rate),
     )
-    return dataclasses.replace(sound, timbre=timbre.describe(sound, mel, spec.active))
+    return dataclasses.replace(sound, timbre=timbre.describe(sound, spec, mel, tonal, bright))
 
 
 def zero_crossing_rate(signal: np.ndarray, envelope: loudness.Envelope) -> float:

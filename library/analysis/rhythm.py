@@ -89,7 +89,7 @@ def detect_onsets(envelope, frame_rate, fine_rms, fine_seconds) -> Onsets:
 def _refine_times(coarse: np.ndarray, fine_rms: np.ndarray, fine_seconds: float) -> np.ndarray:
     # The flux of a 93 ms frame peaks up to half a window before or after the
     # attack; the sharpest rise of the 3 ms envelope nearby times it to a few ms.
-    energy = np.concatenate(([0.0], np.square(_held(fine_rms), dtype=np.float64), [0.0]))
+    energy = np.concatenate(([0.0], np.square(held(fine_rms), dtype=np.float64), [0.0]))
     level_db = 10 * np.log10(energy + 1e-18)
     rise = np.diff(level_db)  # rise[i]: from fine frame i - 1 to frame i.
     refined = coarse.copy()
@@ -102,7 +102,7 @@ def _refine_times(coarse: np.ndarray, fine_rms: np.ndarray, fine_seconds: float)
     return refined
 
 
-def _held(fine_rms: np.ndarray) -> np.ndarray:
+def held(fine_rms: np.ndarray) -> np.ndarray:
     """The level held at its maximum over the last 20 ms.
 
     A low note's short-time RMS ripples with every period, which would read as

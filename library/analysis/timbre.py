@@ -12,13 +12,16 @@ import math
 
 import numpy as np
 
-from library.analysis import loudness
+from library.analysis import loudness, rhythm, spectral
 
 BAND_GROUPS = 16  # Mel bands are averaged four by four into this many coarse bands.
 SEGMENT_FRAMES = ((0, 3), (3, 9), (9, None))  # Spectrogram frames from the loudest one.
-FLOOR_DB = -80.0  # Anything quieter than this below the peak counts as silence.
+FLOOR_DB = -60.0  # Quieter than this below the peak is a noise floor (16-bit dither, room, tape).
 DECAY_LEVELS_DB = (-6.0, -12.0, -24.0, -40.0)
 N_MFCC_USED = 12  # MFCC 1-12: the 0th is the level, which says nothing about the instrument.
+METAL_HZ = 4000.0  # Cymbals and hats ring with inharmonic partials up here; shakers only hiss.
+EARLY_MS = (10, 20, 40, 80)  # Level after the peak at these times, on the 3 ms envelope.
+CLICK_MS, BODY_MS = (0, 15), (30, 120)  # A beater's click, then a drum's body.
 
 TIMBRE_NAMES = (
     *(
@@ -47,6 +50,10 @@ TIMBRE_NAMES = (
     "log_sounding_time",
     "end_to_peak_db",
     "log1p_onsets",
+    "metal_ratio",
+    *(f"level_at_{ms}ms_db" for ms in EARLY_MS),
+    "click_brightness_db",
+    "body_brightness_db",
 )
 
 
@@ -85,16 +92,53 @@ def decay_times(envelope: loudness.Envelope) -> list[float]:
     return times
 
 
-def describe(sound, mel: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """The vector named by TIMBRE_NAMES for measured sound ``sound`` (a ``Measurements``)."""
+def early_levels(envelope: loudness.Envelope) -> list[float]:
+    """dB below the peak at EARLY_MS after it: how fast the first 80 ms fall away."""
+    rms = rhythm.held(envelope.rms)  # Held over 20 ms, so a low note's ripple is not a decay.
+    peak = int(rms.argmax())
+    top = float(rms[peak]) + 1e-12
+    levels = []
+    for ms in EARLY_MS:
+        frame = peak + round(ms / 1000 / envelope.frame_seconds)
+        level = float(rms[frame]) if frame < rms.size else 0.0
+        levels.append(max(20 * math.log10(level / top + 1e-12), FLOOR_DB))
+    return levels
+
+
+def brightness(envelope: loudness.Envelope, bright: np.ndarray) -> list[float]:
+    """How much of the level is high-frequency (the first difference's share) at click and body.
+
+    A beater's click is bright and the sine body of a kick is not; a bass note,
+    a snare or a hat keeps its brightness after the first 15 ms.
+    """
+    rms = envelope.rms
+    peak = int(rms.argmax())
+    shares = []
+    for start_ms, stop_ms in (CLICK_MS, BODY_MS):
+        start = peak + round(start_ms / 1000 / envelope.frame_seconds)
+        stop = peak + round(stop_ms / 1000 / envelope.frame_seconds) + 1
+        full = float(np.square(rms[start:stop]).sum())
+        high = float(np.square(bright[start:stop]).sum())
+        shares.append(max(10 * math.log10(high / full), FLOOR_DB) if full > 0 and high > 0 else 0.0)
+    return shares
+
+
+def describe(sound, spec, mel: np.ndarray, tonal: np.ndarray, bright: np.ndarray) -> np.ndarray:
+    """The vector named by TIMBRE_NAMES for a measured sound (a ``Measurements``).
+
+    ``spec``, ``mel`` and ``tonal`` are the spectrogram, its mel power and tonal
+    mask; ``bright`` is the short-time RMS of the first difference.
+    """
     envelope = sound.envelope
+    if sound.silent:
+        return np.zeros(len(TIMBRE_NAMES))
     pitch_drop = (
         math.log2(sound.dominant_hz / sound.settled_hz)
         if sound.dominant_hz > 0 and sound.settled_hz > 0
         else 0.0
     )
     values = [
-        *segment_profiles(mel, active),
+        *segment_profiles(mel, spec.active),
         *sound.mfcc_means[1 : N_MFCC_USED + 1],
         *sound.mfcc_stds[1 : N_MFCC_USED + 1],
         _log(sound.centroid, 1.0),
@@ -115,5 +159,8 @@ def describe(sound, mel: np.ndarray, active: np.ndarray) -> np.ndarray:
         _log(envelope.sounding_time, 1e-3),
         max(envelope.end_to_peak_db, FLOOR_DB),
         math.log1p(len(sound.onsets.times)),
+        spectral.harmonic_ratio(spec, tonal, low_hz=METAL_HZ),
+        *early_levels(envelope),
+        *brightness(envelope, bright),
     ]
     return np.nan_to_num(np.asarray(values, dtype=np.float64))
