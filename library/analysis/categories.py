@@ -1,21 +1,30 @@
-"""Instrument category from the sound, then reconciled with what the name says.
+"""Instrument category: what the sound says, weighed with what the name says.
 
-Each category gets a score in 0..1: a product of soft memberships on physical
-descriptors (where the energy sits, how tonal it is, how it starts and decays).
-Bounds are set from how these instruments are built, with wide ramps rather
-than sharp thresholds, e.g. a kick's pitch settles below about 90 Hz, a tom's
-above; hi-hats keep most of their energy above 5 kHz.
+One-shots are classified by a network learned from real recordings
+(``classifier``); its probabilities are calibrated on kits it never saw, so a
+confidence of 0.8 means what it says.  A name is evidence, not a verdict: the
+categories it names keep their audio probability, every other category is
+multiplied by a doubt factor, and the result is normalised again.  So a name
+that clearly says "ride" wins over a weak audio guess of "crash" or "snare",
+while a file called "kick" that is plainly a hi-hat stays a hi-hat.  Loops keep
+their descriptor rules.
 """
 
 from dataclasses import dataclass
 
+import numpy as np
+
+from library.analysis import classifier
 from library.analysis.measure import Measurements
 from library.analysis.naming import DRUMS, LOOP_OF, LOOPS, NameHints
 from library.vocabulary import CATEGORIES
 
 NO_KEY_CATEGORIES = DRUMS | {"drum_loop", "fx", "other"}
-FILE_NAME_CONFIDENCE = 0.9
-FOLDER_CONFIDENCE = 0.8
+# How much less likely a category the name does not allow becomes.  A file's
+# own name is stronger evidence than a folder, which often holds mixed sounds.
+FILE_NAME_DOUBT = 0.005
+FOLDER_DOUBT = 0.1
+LOOP_NAME_CONFIDENCE = {True: 0.9, False: 0.8}
 
 
 @dataclass(frozen=True)
@@ -34,82 +43,6 @@ def ramp(value: float, start: float, end: float) -> float:
     return min(1.0, max(0.0, (value - start) / (end - start)))
 
 
-def _envelope_traits(sound: Measurements) -> dict[str, float]:
-    envelope = sound.envelope
-    sounding_share = envelope.sounding_time / sound.duration if sound.duration > 0 else 1.0
-    return {
-        "decays": max(ramp(envelope.end_to_peak_db, -12, -30), ramp(sounding_share, 0.9, 0.5)),
-        "fast_attack": ramp(envelope.attack_time, 0.08, 0.02),
-        "slow_attack": ramp(envelope.attack_time, 0.05, 0.2),
-        "tonal": ramp(sound.harmonic_ratio, 0.4, 0.7),
-        "noisy": ramp(sound.harmonic_ratio, 0.6, 0.25),
-        "bright": ramp(sound.band_shares[4], 0.3, 0.55) * ramp(sound.centroid, 3500, 5000),
-    }
-
-
-def drum_scores(sound: Measurements, traits: dict[str, float]) -> dict[str, float]:
-    """Scores of the drum one-shot categories."""
-    shares, sounding = sound.band_shares, sound.envelope.sounding_time
-    hit = traits["decays"] * traits["fast_attack"]
-    mid_noise = ramp(sound.centroid, 700, 1400) * ramp(sound.centroid, 7000, 5000)
-    low_body = shares[0] + shares[1]
-    return {
-        "kick": hit
-        * ramp(shares[0], 0.3, 0.6)
-        * ramp(sound.settled_hz, 110, 80)
-        * ramp(sounding, 1.5, 0.8),
-        "tom": hit
-        * ramp(sound.harmonic_ratio, 0.3, 0.6)
-        * ramp(sound.settled_hz, 70, 95)
-        * ramp(sound.settled_hz, 500, 350)
-        * ramp(low_body, 0.4, 0.7)
-        * ramp(sounding, 2.0, 1.2),
-        "snare": hit
-        * ramp(1 - sound.harmonic_ratio, 0.2, 0.4)
-        * mid_noise
-        * ramp(low_body, 0.03, 0.15),
-        "clap": hit
-        * traits["noisy"]
-        * mid_noise
-        * ramp(low_body, 0.2, 0.08)
-        * ramp(sound.bursts, 1.5, 3),
-        "closed_hat": traits["decays"] * traits["bright"] * ramp(sounding, 0.25, 0.12),
-        "open_hat": traits["decays"]
-        * traits["bright"]
-        * ramp(sounding, 0.12, 0.25)
-        * ramp(sounding, 1.6, 1.1),
-        "cymbal": traits["bright"] * traits["noisy"] * ramp(sounding, 1.0, 1.6),
-        # Anything struck that fits no drum above: shakers, woodblocks, congas...
-        "percussion": 0.35 * hit,
-    }
-
-
-def tonal_scores(sound: Measurements, traits: dict[str, float]) -> dict[str, float]:
-    """Scores of the tonal one-shot categories, of FX and of silence."""
-    sounding = sound.envelope.sounding_time
-    above_bass = ramp(sound.dominant_hz, 120, 200)
-    monophonic = ramp(sound.pitch_classes, 2.5, 1.5)
-    return {
-        "bass": traits["tonal"]
-        * ramp(sound.settled_hz, 200, 120)
-        * ramp(sound.band_shares[0], 0.3, 0.55)
-        * ramp(sounding, 0.25, 0.5),
-        "pad": traits["tonal"] * traits["slow_attack"] * ramp(sounding, 0.8, 1.5) * above_bass,
-        "keys": traits["tonal"]
-        * traits["fast_attack"]
-        * above_bass
-        * max(1 - monophonic, 0.6 * traits["decays"]),
-        "lead": traits["tonal"]
-        * ramp(sound.envelope.attack_time, 0.15, 0.05)
-        * above_bass
-        * monophonic
-        * (1 - 0.5 * traits["decays"]),
-        "fx": max(0.2, traits["noisy"] * (1 - traits["decays"]) * ramp(sounding, 0.3, 0.8)),
-        "vocal": 0.0,  # Not told apart from other tonal sounds by these descriptors.
-        "other": 1.0 if sound.silent else 0.0,
-    }
-
-
 def loop_scores(sound: Measurements) -> dict[str, float]:
     """Scores of the loop categories: drums are noisy above the kick, bass lines stay low."""
     tonal = ramp(sound.upper_harmonic_ratio, 0.35, 0.6)
@@ -122,14 +55,50 @@ def loop_scores(sound: Measurements) -> dict[str, float]:
     }
 
 
-def audio_scores(sound: Measurements, kind: str) -> dict[str, float]:
-    """Scores (0..1) of every category that fits the kind, from the sound alone."""
-    if sound.silent:
-        return {"other": 1.0}
+def one_shot_probabilities(sound: Measurements) -> dict[str, float]:
+    """Calibrated probability of each one-shot category, from the sound alone."""
+    network = classifier.shipped()
+    row = network.probabilities(np.asarray(sound.timbre)[None, :])[0]
+    return {name: float(value) for name, value in zip(network.classes, row, strict=True)}
+
+
+def name_candidates(hints: NameHints, kind: str) -> frozenset[str]:
+    """The categories the name allows, translated to loops or one-shots as the kind needs."""
     if kind == "loop":
-        return loop_scores(sound)
-    traits = _envelope_traits(sound)
-    return drum_scores(sound, traits) | tonal_scores(sound, traits)
+        loops = {loop for loop, members in LOOP_OF.items() if hints.categories & (members | {loop})}
+        return frozenset(loops | (hints.categories & {"fx"}))
+    return frozenset(hints.categories - LOOPS)
+
+
+def combine(probabilities: dict[str, float], hints: NameHints) -> Category:
+    """The most likely category once the name's evidence weighs on the audio's."""
+    allowed = name_candidates(hints, "one-shot") & set(probabilities)
+    if not allowed:
+        chosen = max(probabilities, key=probabilities.get)
+        return Category(chosen, round(probabilities[chosen], 3), "audio")
+    doubt = FILE_NAME_DOUBT if hints.from_file_name else FOLDER_DOUBT
+    weighed = {
+        name: value * (1.0 if name in allowed else doubt) for name, value in probabilities.items()
+    }
+    total = sum(weighed.values()) or 1.0
+    chosen = max(weighed, key=weighed.get)
+    source = "name" if chosen in allowed else "audio"
+    return Category(chosen, round(weighed[chosen] / total, 3), source)
+
+
+def _loop_category(sound: Measurements, hints: NameHints) -> Category:
+    scores = loop_scores(sound)
+    allowed = name_candidates(hints, "loop") & set(CATEGORIES)
+    if not allowed:
+        chosen = max(scores, key=scores.get)
+        return Category(chosen, _confidence(scores, chosen), "audio")
+    chosen = max(sorted(allowed), key=lambda name: scores.get(name, 0.0))
+    if len(allowed) > 2:
+        confidence = _confidence({k: scores.get(k, 0.0) for k in allowed}, chosen)
+        return Category(chosen, max(confidence, 0.3), "audio")
+    base = LOOP_NAME_CONFIDENCE[hints.from_file_name] - (0.15 if len(allowed) == 2 else 0.0)
+    agrees = chosen == max(scores, key=scores.get)
+    return Category(chosen, round(min(1.0, base + (0.05 if agrees else 0.0)), 3), "name")
 
 
 def _confidence(scores: dict[str, float], chosen: str) -> float:
@@ -142,30 +111,13 @@ def _confidence(scores: dict[str, float], chosen: str) -> float:
     return round(min(1.0, best) * (0.5 + 0.5 * margin), 3)
 
 
-def name_candidates(hints: NameHints, kind: str) -> frozenset[str]:
-    """The categories the name allows, translated to loops or one-shots as the kind needs."""
-    if kind == "loop":
-        loops = {loop for loop, members in LOOP_OF.items() if hints.categories & (members | {loop})}
-        return frozenset(loops | (hints.categories & {"fx"}))
-    return frozenset(hints.categories - LOOPS)
-
-
 def categorize(sound: Measurements, kind: str, hints: NameHints) -> Category:
-    """Combine the name's words (when they fit the kind) with the sound's scores."""
-    scores = audio_scores(sound, kind)
-    allowed = name_candidates(hints, kind) & set(CATEGORIES)
-    if not allowed:
-        chosen = max(scores, key=scores.get)
-        return Category(chosen, _confidence(scores, chosen), "audio")
-    chosen = max(sorted(allowed), key=lambda name: scores.get(name, 0.0))
-    if len(allowed) > 2:
-        confidence = _confidence({k: scores.get(k, 0.0) for k in allowed}, chosen)
-        return Category(chosen, max(confidence, 0.3), "audio")
-    base = FILE_NAME_CONFIDENCE if hints.from_file_name else FOLDER_CONFIDENCE
-    if len(allowed) == 2:
-        base -= 0.15  # The sound chose between the two words the name allowed.
-    agrees = chosen == max(scores, key=scores.get)
-    return Category(chosen, round(min(1.0, base + (0.05 if agrees else 0.0)), 3), "name")
+    """The category of a measured sound of the given kind, with the name's help."""
+    if sound.silent:
+        return Category("other", 1.0, "audio")
+    if kind == "loop":
+        return _loop_category(sound, hints)
+    return combine(one_shot_probabilities(sound), hints)
 
 
 def may_have_key(category: str) -> bool:

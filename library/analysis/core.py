@@ -3,12 +3,16 @@
 import dataclasses
 from dataclasses import dataclass
 
+import numpy as np
+
 from library.analysis import categories, features, kind, loudness, naming, tonality
 from library.analysis.decoding import ANALYSIS_RATE, DecodedAudio, analysis_signal, load_audio
 from library.analysis.measure import Measurements, measure
 
-# Bumped whenever a change makes earlier results incomparable (feature vector, categories).
-ANALYSIS_VERSION = 1
+# Bumped whenever a change makes earlier results incomparable (feature vector, categories);
+# `manage.py analyze --outdated` re-analyses what an older version measured.
+# 2: categories from the classifier learned on real recordings; librosa underneath.
+ANALYSIS_VERSION = 2
 DEFAULT_TEMPO_RANGE = (70.0, 180.0)
 # Descriptors come from the first ten minutes: enough for any sample, and it
 # bounds memory (a spectrogram of ten minutes is already about 100 MB).
@@ -51,8 +55,17 @@ class AnalysisResult:
     waveform_peaks: list[list[float]]
 
     def to_dict(self) -> dict:
-        """Plain JSON-ready values."""
-        return dataclasses.asdict(self)
+        """Plain JSON-ready values: numpy numbers become Python ones."""
+        return plain(dataclasses.asdict(self))
+
+
+def plain(value):
+    """The value with numpy scalars and arrays turned into Python numbers and lists."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [plain(item) for item in value]
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def analyze(
