@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from library.analysis import ANALYSIS_VERSION
 from library.models import Sample
 from library.tasks import requeue_analysis
 
@@ -33,8 +34,6 @@ class Command(BaseCommand):
         elif options["pending"]:
             samples = samples.filter(status__in=[Sample.Status.PENDING, Sample.Status.ANALYZING])
         elif options["outdated"]:
-            from library.analysis import ANALYSIS_VERSION
-
             samples = samples.ready().analysed_before(ANALYSIS_VERSION)
         elif not options["all"]:
             raise CommandError("Choose --all, --failed, --pending or --outdated.")
