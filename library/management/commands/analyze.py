@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from library.analysis import ANALYSIS_VERSION
+from library import analysis
 from library.models import Sample
 from library.tasks import requeue_analysis
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         elif options["pending"]:
             samples = samples.filter(status__in=[Sample.Status.PENDING, Sample.Status.ANALYZING])
         elif options["outdated"]:
-            samples = samples.ready().analysed_before(ANALYSIS_VERSION)
+            samples = samples.ready().analysed_before(analysis.ANALYSIS_VERSION)
         elif not options["all"]:
             raise CommandError("Choose --all, --failed, --pending or --outdated.")
         count = requeue_analysis(samples)
