@@ -11,6 +11,7 @@ import numpy as np
 
 from library.analysis.measure import Measurements
 from library.analysis.spectral import N_MFCC
+from library.analysis.timbre import log_floor, spectral_shape
 
 FEATURE_NAMES = (
     *(f"mfcc_mean_{index}" for index in range(1, N_MFCC + 1)),
@@ -35,10 +36,6 @@ FEATURE_NAMES = (
 )
 
 
-def _log(value: float, floor: float) -> float:
-    return math.log(max(value, floor))
-
-
 def feature_vector(sound: Measurements, peak: float, rms: float) -> list[float]:
     """The values named by FEATURE_NAMES, in that order, rounded to 5 decimals."""
     envelope = sound.envelope
@@ -46,17 +43,12 @@ def feature_vector(sound: Measurements, peak: float, rms: float) -> list[float]:
     values = [
         *sound.mfcc_means,
         *sound.mfcc_stds,
-        _log(sound.centroid, 1.0),
-        _log(sound.rolloff, 1.0),
-        _log(sound.bandwidth, 1.0),
-        math.log10(max(sound.flatness, 1e-6)),
-        sound.zero_crossing_rate,
-        sound.harmonic_ratio,
+        *spectral_shape(sound),
         *sound.band_shares,
-        _log(envelope.attack_time, 1e-3),
-        _log(envelope.decay_time, 1e-3),
+        log_floor(envelope.attack_time, 1e-3),
+        log_floor(envelope.decay_time, 1e-3),
         envelope.temporal_centroid,
-        _log(sound.duration, 1e-3),
+        log_floor(sound.duration, 1e-3),
         math.log1p(sound.onset_rate),
         crest,
     ]

@@ -57,8 +57,21 @@ TIMBRE_NAMES = (
 )
 
 
-def _log(value: float, floor: float) -> float:
+def log_floor(value: float, floor: float) -> float:
+    """Natural log, floored so silence and zeros stay finite."""
     return math.log(max(float(value), floor))
+
+
+def spectral_shape(sound) -> list[float]:
+    """Centroid, roll-off and bandwidth (log Hz), log flatness, zero crossings, tonal share."""
+    return [
+        log_floor(sound.centroid, 1.0),
+        log_floor(sound.rolloff, 1.0),
+        log_floor(sound.bandwidth, 1.0),
+        math.log10(max(sound.flatness, 1e-6)),
+        sound.zero_crossing_rate,
+        sound.harmonic_ratio,
+    ]
 
 
 def segment_profiles(mel: np.ndarray, active: np.ndarray) -> np.ndarray:
@@ -141,22 +154,17 @@ def describe(sound, spec, mel: np.ndarray, tonal: np.ndarray, bright: np.ndarray
         *segment_profiles(mel, spec.active),
         *sound.mfcc_means[1 : N_MFCC_USED + 1],
         *sound.mfcc_stds[1 : N_MFCC_USED + 1],
-        _log(sound.centroid, 1.0),
-        _log(sound.rolloff, 1.0),
-        _log(sound.bandwidth, 1.0),
-        math.log10(max(sound.flatness, 1e-6)),
-        sound.zero_crossing_rate,
-        sound.harmonic_ratio,
+        *spectral_shape(sound),
         sound.upper_harmonic_ratio,
-        _log(sound.dominant_hz, 10.0),
-        _log(sound.settled_hz, 10.0),
+        log_floor(sound.dominant_hz, 10.0),
+        log_floor(sound.settled_hz, 10.0),
         pitch_drop,
         sound.pitch_classes,
         sound.bursts,
         *sound.band_shares,
-        _log(envelope.attack_time, 1e-3),
-        *(_log(seconds, 1e-3) for seconds in decay_times(envelope)),
-        _log(envelope.sounding_time, 1e-3),
+        log_floor(envelope.attack_time, 1e-3),
+        *(log_floor(seconds, 1e-3) for seconds in decay_times(envelope)),
+        log_floor(envelope.sounding_time, 1e-3),
         max(envelope.end_to_peak_db, FLOOR_DB),
         math.log1p(len(sound.onsets.times)),
         spectral.harmonic_ratio(spec, tonal, low_hz=METAL_HZ),
