@@ -48,6 +48,11 @@ import numpy as np
 import soundfile
 import soxr
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from library.analysis.naming import LOOPS
+from library.vocabulary import CATEGORIES
+
 RATE = 44100
 MAX_SECONDS = 6.0
 SILENT_PEAK = 1e-4  # -80 dBFS: a note the kit does not map renders as (near) digital silence
@@ -56,22 +61,8 @@ TAIL_RATIO = 10 ** (-60 / 20)
 DEFAULT_CACHE = Path.home() / ".cache" / "sp404site" / "category-corpus"
 PACKAGES = ("lmms-common", "avldrums.lv2-soundfont", "timgm6mb-soundfont", "freepats")
 SOURCES = ("avl_black_pearl", "avl_red_zeppelin", "timgm6mb", "freepats", "lmms")
-LABELS = (
-    "kick",
-    "snare",
-    "clap",
-    "closed_hat",
-    "open_hat",
-    "cymbal",
-    "tom",
-    "percussion",
-    "bass",
-    "keys",
-    "pad",
-    "lead",
-    "vocal",
-    "fx",
-)
+# Every one-shot category of the app, in its order.
+LABELS = tuple(name for name in CATEGORIES if name not in LOOPS and name != "other")
 SF2_DIR = Path("usr/share/sounds/sf2")
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
