@@ -24,7 +24,9 @@ NO_KEY_CATEGORIES = DRUMS | {"drum_loop", "fx", "other"}
 # own name is stronger evidence than a folder, which often holds mixed sounds.
 FILE_NAME_DOUBT = 0.005
 FOLDER_DOUBT = 0.1
-LOOP_NAME_CONFIDENCE = {True: 0.9, False: 0.8}
+# Where only the name can tell (loops, and FX, which the network does not learn).
+FILE_NAME_CONFIDENCE = 0.9
+FOLDER_CONFIDENCE = 0.8
 
 
 @dataclass(frozen=True)
@@ -70,16 +72,29 @@ def name_candidates(hints: NameHints, kind: str) -> frozenset[str]:
     return frozenset(hints.categories - LOOPS)
 
 
+def _name_confidence(hints: NameHints) -> float:
+    return FILE_NAME_CONFIDENCE if hints.from_file_name else FOLDER_CONFIDENCE
+
+
+def _doubt(name: str, allowed: frozenset[str], hints: NameHints) -> float:
+    """How much the name lowers a category: not at all, as a folder does, or as a file name."""
+    if name in allowed:
+        return 1.0
+    ruled_out_by_file = hints.from_file_name and name not in hints.file_categories
+    return FILE_NAME_DOUBT if ruled_out_by_file else FOLDER_DOUBT
+
+
 def combine(probabilities: dict[str, float], hints: NameHints) -> Category:
     """The most likely category once the name's evidence weighs on the audio's."""
-    allowed = name_candidates(hints, "one-shot") & set(probabilities)
+    named = name_candidates(hints, "one-shot") & set(CATEGORIES)
+    allowed = named & set(probabilities)
+    if named and not allowed:
+        # The name says what the sound cannot (FX): it alone decides.
+        return Category(min(named), _name_confidence(hints), "name")
     if not allowed:
         chosen = max(probabilities, key=probabilities.get)
         return Category(chosen, round(probabilities[chosen], 3), "audio")
-    doubt = FILE_NAME_DOUBT if hints.from_file_name else FOLDER_DOUBT
-    weighed = {
-        name: value * (1.0 if name in allowed else doubt) for name, value in probabilities.items()
-    }
+    weighed = {name: value * _doubt(name, allowed, hints) for name, value in probabilities.items()}
     total = sum(weighed.values()) or 1.0
     chosen = max(weighed, key=weighed.get)
     source = "name" if chosen in allowed else "audio"
@@ -96,7 +111,7 @@ def _loop_category(sound: Measurements, hints: NameHints) -> Category:
     if len(allowed) > 2:
         confidence = _confidence({k: scores.get(k, 0.0) for k in allowed}, chosen)
         return Category(chosen, max(confidence, 0.3), "audio")
-    base = LOOP_NAME_CONFIDENCE[hints.from_file_name] - (0.15 if len(allowed) == 2 else 0.0)
+    base = _name_confidence(hints) - (0.15 if len(allowed) == 2 else 0.0)
     agrees = chosen == max(scores, key=scores.get)
     return Category(chosen, round(min(1.0, base + (0.05 if agrees else 0.0)), 3), "name")
 

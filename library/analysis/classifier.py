@@ -13,7 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from library.analysis.timbre import TIMBRE_NAMES
+
 MODEL_PATH = Path(__file__).with_name("category_model.npz")
+# Standardised inputs are clipped here: a value far outside anything the
+# network was trained on (an odd file) must not decide the class by itself.
+MAX_STANDARD_SCORE = 8.0
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class Network:
     def logits(self, features: np.ndarray) -> np.ndarray:
         """Average of the members' log-probabilities for rows of raw features."""
         standard = (np.atleast_2d(features) - self.mean) / self.scale
+        standard = np.clip(standard, -MAX_STANDARD_SCORE, MAX_STANDARD_SCORE)
         total = np.zeros((standard.shape[0], len(self.classes)))
         for layers in self.members:
             activation = standard
@@ -45,6 +51,7 @@ class Network:
 
 
 def log_softmax(values: np.ndarray) -> np.ndarray:
+    """Log-probabilities of each row of scores, computed without overflow."""
     shifted = values - values.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
@@ -88,4 +95,10 @@ def load(path=MODEL_PATH) -> Network:
 @lru_cache(maxsize=1)
 def shipped() -> Network:
     """The network shipped with the app, read once per process."""
-    return load(MODEL_PATH)
+    network = load(MODEL_PATH)
+    if network.feature_names != TIMBRE_NAMES:
+        raise RuntimeError(
+            f"{MODEL_PATH.name} was trained on other timbre features than the code measures; "
+            "rebuild it with bench/train_categories.py."
+        )
+    return network

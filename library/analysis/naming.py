@@ -95,11 +95,19 @@ LOOP_OF = {
 
 @dataclass(frozen=True)
 class NameHints:
-    """Categories the name allows (empty: it says nothing) and its loop / one-shot hint."""
+    """Categories the name allows (empty: it says nothing) and its loop / one-shot hint.
+
+    ``file_categories`` are those the file's own name allowed before its
+    folders narrowed them ("hat 2.wav" in "Open Hats": both hats, then the open one).
+    """
 
     categories: frozenset[str]
     kind: str | None
-    from_file_name: bool
+    file_categories: frozenset[str] = frozenset()
+
+    @property
+    def from_file_name(self) -> bool:
+        return bool(self.file_categories)
 
 
 def words(text: str) -> list[str]:
@@ -177,18 +185,13 @@ def read_name(name: str, folder: str = "") -> NameHints:
     """Category and kind hints from a file name and its folder path."""
     stem = re.sub(r"\.[A-Za-z0-9]{2,4}$", "", name)
     levels = [stem, *reversed([part for part in re.split(r"[\\/]", folder) if part])]
-    categories, kind, from_file = frozenset(), None, False
+    categories, kind, from_file = frozenset(), None, frozenset()
     for depth, level in enumerate(levels):
         phrases = _phrases(words(level))
         kind = kind or _kind_in(phrases)
         found = _categories_in(phrases)
+        if depth == 0:
+            from_file = found
         if found and (not categories or len(found) < len(categories)):
-            narrowed = found & categories if categories else found
-            categories, from_file = narrowed or categories, from_file or depth == 0
+            categories = (found & categories if categories else found) or categories
     return NameHints(categories, kind, from_file)
-
-
-def loop_category(categories: frozenset[str]) -> str | None:
-    """The loop category a set of instrument categories points to, if only one."""
-    matches = {loop for loop, members in LOOP_OF.items() if categories & members}
-    return matches.pop() if len(matches) == 1 else None

@@ -20,7 +20,7 @@ FLOOR_DB = -60.0  # Quieter than this below the peak is a noise floor (16-bit di
 DECAY_LEVELS_DB = (-6.0, -12.0, -24.0, -40.0)
 N_MFCC_USED = 12  # MFCC 1-12: the 0th is the level, which says nothing about the instrument.
 METAL_HZ = 4000.0  # Cymbals and hats ring with inharmonic partials up here; shakers only hiss.
-EARLY_MS = (10, 20, 40, 80)  # Level after the peak at these times, on the 3 ms envelope.
+EARLY_MS = (20, 40, 80)  # Level after the peak at these times, on the 3 ms envelope.
 CLICK_MS, BODY_MS = (0, 15), (30, 120)  # A beater's click, then a drum's body.
 
 TIMBRE_NAMES = (
@@ -106,7 +106,10 @@ def decay_times(envelope: loudness.Envelope) -> list[float]:
 
 
 def early_levels(envelope: loudness.Envelope) -> list[float]:
-    """dB below the peak at EARLY_MS after it: how fast the first 80 ms fall away."""
+    """dB below the peak at EARLY_MS after it: how fast the first 80 ms fall away.
+
+    Past the end of the file the level is silence (FLOOR_DB).
+    """
     rms = rhythm.held(envelope.rms)  # Held over 20 ms, so a low note's ripple is not a decay.
     peak = int(rms.argmax())
     top = float(rms[peak]) + 1e-12
