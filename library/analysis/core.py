@@ -1,6 +1,7 @@
 """``analyze``: one decode, one spectrogram, every result the library stores."""
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,7 +12,6 @@ from library.analysis.measure import Measurements, measure
 
 # Bumped whenever a change makes earlier results incomparable (feature vector, categories);
 # `manage.py analyze --outdated` re-analyses what an older version measured.
-# 2: categories from the classifier learned on real recordings; librosa underneath.
 ANALYSIS_VERSION = 2
 DEFAULT_TEMPO_RANGE = (70.0, 180.0)
 # Descriptors come from the first ten minutes: enough for any sample, and it
@@ -60,12 +60,22 @@ class AnalysisResult:
 
 
 def plain(value):
-    """The value with numpy scalars and arrays turned into Python numbers and lists."""
+    """The value in plain JSON types: None, bool, int, float, str, list and dict.
+
+    The analysis computes with numpy, whose scalars (float32 above all) are not
+    JSON; neither are NaN and infinity, which become None.
+    """
+    if isinstance(value, np.generic | np.ndarray):
+        value = value.tolist()
+    if value is None or isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
         return [plain(item) for item in value]
-    return value.item() if isinstance(value, np.generic) else value
+    return str(value)
 
 
 def analyze(

@@ -46,8 +46,8 @@ def odd_files(tmp_path):
     empty.touch()
     hires = tmp_path / "kick 96k.flac"
     sf.write(hires, audiogen.stereo(audiogen.kick(96000)), 96000, subtype="PCM_24")
-    # A melodic loop with a neutral name: its category confidence came out as a
-    # numpy float32, which once ended the whole run.
+    # A melodic loop with a neutral name: its loop-rule confidences are numpy
+    # float32 values inside the analysis.
     take = audiogen.write(tmp_path / "take 3.wav", audiogen.melodic_loop("C", "minor", 100.0))
     kick = audiogen.write(tmp_path / "kick.wav", audiogen.kick())
     return [one_frame, silent, not_audio, empty, hires, take, kick]

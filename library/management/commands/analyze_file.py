@@ -2,11 +2,12 @@
 
 import json
 import logging
-import math
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from library.analysis.core import plain
 
 logger = logging.getLogger(__name__)
 
@@ -16,27 +17,6 @@ STABLE_KEYS = (
     "key", "scale", "key_confidence", "kind", "category", "category_confidence", "error",
 )  # fmt: skip
 EXTRA_KEYS = ("onset_rate", "loudness_lufs", "peak_db", "rms_db", "kind_confidence")
-
-
-def plain(value):
-    """The value in plain JSON types: None, bool, int, float, str, list and dict.
-
-    The analysis computes with numpy, and numpy's scalars (float32 above all)
-    are not JSON. NaN and infinity are not JSON either; they become None.
-    """
-    if hasattr(value, "tolist"):  # a numpy scalar or array
-        value = value.tolist()
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(key): plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
-    return str(value)
 
 
 def failure_message(error: Exception, path: Path) -> str:
@@ -50,7 +30,7 @@ def failure_message(error: Exception, path: Path) -> str:
     if isinstance(error, OSError) and error.filename in (str(path), path):
         return f"The file could not be read: {error.strerror or error}."
     # The same words the background analysis records on a sample.
-    return f"Analysis stopped with an internal error: {error or type(error).__name__}"
+    return f"Analysis stopped with an internal error: {str(error) or type(error).__name__}"
 
 
 def analysis_line(path: Path) -> dict:
