@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import soxr
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
@@ -64,8 +65,6 @@ def _filtered(audio, rng, kind_of_filter, low, high, order=2):
 
 def alter(audio: np.ndarray, rng: np.random.Generator, label: str) -> np.ndarray:
     """A copy as another kit, room or sampler might have given it."""
-    import soxr
-
     out = audio
     if label in METAL and rng.random() < 0.4:
         # Producers high-pass hats and cymbals, often hard and steep (24-48 dB/octave).
@@ -116,21 +115,24 @@ def measure_example(job) -> list[dict]:
     original = analysis_signal(decoded.mono(), decoded.info.sample_rate)
     rng = np.random.default_rng(index)
     hints = naming.read_name(name, folder)
-    rows = []
-    for copy in range(copies + 1):
-        audio = original if copy == 0 else alter(original, rng, label)
-        sound = measure(audio, ANALYSIS_RATE)
-        key = tonality.estimate_key(sound.chroma, sound.harmonic_ratio)
+    sound = measure(original, ANALYSIS_RATE)
+    key = tonality.estimate_key(sound.chroma, sound.harmonic_ratio)
+    # Only the original is judged, so only its kind and key are needed.
+    rows = [
+        {
+            "index": index,
+            "copy": 0,
+            "timbre": sound.timbre,
+            "kind_audio": kind.decide(sound, "", None, DEFAULT_TEMPO_RANGE).kind,
+            "kind_named": kind.decide(sound, name, hints.kind, DEFAULT_TEMPO_RANGE).kind,
+            "tonal": key.tonic is not None,
+            "silent": sound.silent,
+        }
+    ]
+    for copy in range(1, copies + 1):
+        altered = measure(alter(original, rng, label), ANALYSIS_RATE)
         rows.append(
-            {
-                "index": index,
-                "copy": copy,
-                "timbre": sound.timbre,
-                "kind_audio": kind.decide(sound, "", None, DEFAULT_TEMPO_RANGE).kind,
-                "kind_named": kind.decide(sound, name, hints.kind, DEFAULT_TEMPO_RANGE).kind,
-                "tonal": key.tonic is not None,
-                "silent": sound.silent,
-            }
+            {"index": index, "copy": copy, "timbre": altered.timbre, "silent": altered.silent}
         )
     return rows
 

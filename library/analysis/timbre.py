@@ -90,13 +90,12 @@ def segment_profiles(mel: np.ndarray, active: np.ndarray) -> np.ndarray:
     return np.concatenate([*profiles, levels[1:]])
 
 
-def decay_times(envelope: loudness.Envelope) -> list[float]:
-    """Seconds from the peak until the level last stands above each of DECAY_LEVELS_DB."""
+def decay_times(envelope: loudness.Envelope, peak: int) -> list[float]:
+    """Seconds from the peak frame until the level last stands above each of DECAY_LEVELS_DB."""
     rms = envelope.rms
-    top = float(rms.max(initial=0))
+    top = float(rms[peak])
     if top <= 0:
         return [0.0] * len(DECAY_LEVELS_DB)
-    peak = int(rms.argmax())
     after = rms[peak:]
     times = []
     for level in DECAY_LEVELS_DB:
@@ -121,14 +120,13 @@ def early_levels(envelope: loudness.Envelope) -> list[float]:
     return levels
 
 
-def brightness(envelope: loudness.Envelope, bright: np.ndarray) -> list[float]:
+def brightness(envelope: loudness.Envelope, bright: np.ndarray, peak: int) -> list[float]:
     """How much of the level is high-frequency (the first difference's share) at click and body.
 
     A beater's click is bright and the sine body of a kick is not; a bass note,
     a snare or a hat keeps its brightness after the first 15 ms.
     """
     rms = envelope.rms
-    peak = int(rms.argmax())
     shares = []
     for start_ms, stop_ms in (CLICK_MS, BODY_MS):
         start = peak + round(start_ms / 1000 / envelope.frame_seconds)
@@ -148,6 +146,7 @@ def describe(sound, spec, mel: np.ndarray, tonal: np.ndarray, bright: np.ndarray
     envelope = sound.envelope
     if sound.silent:
         return np.zeros(len(TIMBRE_NAMES))
+    peak = int(envelope.rms.argmax())
     pitch_drop = (
         math.log2(sound.dominant_hz / sound.settled_hz)
         if sound.dominant_hz > 0 and sound.settled_hz > 0
@@ -166,12 +165,12 @@ def describe(sound, spec, mel: np.ndarray, tonal: np.ndarray, bright: np.ndarray
         sound.bursts,
         *sound.band_shares,
         log_floor(envelope.attack_time, 1e-3),
-        *(log_floor(seconds, 1e-3) for seconds in decay_times(envelope)),
+        *(log_floor(seconds, 1e-3) for seconds in decay_times(envelope, peak)),
         log_floor(envelope.sounding_time, 1e-3),
         max(envelope.end_to_peak_db, FLOOR_DB),
         math.log1p(len(sound.onsets.times)),
         spectral.harmonic_ratio(spec, tonal, low_hz=METAL_HZ),
         *early_levels(envelope),
-        *brightness(envelope, bright),
+        *brightness(envelope, bright, peak),
     ]
     return np.nan_to_num(np.asarray(values, dtype=np.float64))
