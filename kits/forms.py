@@ -47,6 +47,8 @@ class AssignForm(SlotForm):
     """A sample of the kit owner's library for one pad."""
 
     sample = forms.ModelChoiceField(queryset=Sample.objects.none())
+    # The pad pitch a suggestion proposes, to tune a note to the kit's key.
+    pitch = forms.IntegerField(required=False, min_value=-PITCH_RANGE, max_value=PITCH_RANGE)
 
     def __init__(self, *args, kit, **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,10 +86,15 @@ class FillForm(forms.Form):
             self.fields[f"pad_{pad_number}"] = forms.ModelChoiceField(
                 queryset=samples, required=False
             )
+            self.fields[f"tune_{pad_number}"] = forms.IntegerField(
+                required=False, min_value=-PITCH_RANGE, max_value=PITCH_RANGE
+            )
 
     def chosen(self) -> dict:
+        """{pad number: (sample, pad pitch in semitones)} for the pads kept."""
+        data = self.cleaned_data
         return {
-            int(name.removeprefix("pad_")): sample
-            for name, sample in self.cleaned_data.items()
-            if name.startswith("pad_") and sample is not None
+            number: (data[f"pad_{number}"], data.get(f"tune_{number}") or 0)
+            for number in range(1, PADS_PER_BANK + 1)
+            if data.get(f"pad_{number}") is not None
         }

@@ -18,6 +18,7 @@ from kits.forms import BANK_CHOICES, AssignForm, FillForm, MoveForm, PadOptionsF
 from kits.grid import KitLayout
 from kits.models import BANKS, PADS_PER_BANK
 from kits.views import kit_url, owned_kit
+from library.music import signed
 
 PAD_ID = re.compile(r"pad-([A-J])-(\d{1,2})")
 
@@ -80,11 +81,14 @@ def assign(request, pk):
     if not form.is_valid():
         return done(request, kit, posted_slot(request), error=first_error(form))
     bank, number, sample = (form.cleaned_data[name] for name in ("bank", "pad_number", "sample"))
+    tuning = form.cleaned_data.get("pitch")
+    options = {} if tuning is None else {"pitch": tuning}
     try:
-        kit.assign(bank, number, sample)
+        kit.assign(bank, number, sample, **options)
     except ValidationError as error:
         return done(request, kit, [(bank, number)], error=error.messages[0])
-    return done(request, kit, [(bank, number)], f"{sample.name} is on pad {bank}{number}.")
+    tuned = f", tuned {signed(tuning)} st" if tuning else ""
+    return done(request, kit, [(bank, number)], f"{sample.name} is on pad {bank}{number}{tuned}.")
 
 
 @require_POST
@@ -136,8 +140,8 @@ def fill(request, pk):
         form = FillForm(request.POST, kit=kit)
         if form.is_valid():
             chosen = form.chosen()
-            for number, sample in chosen.items():
-                kit.assign(bank, number, sample)
+            for number, (sample, pitch) in chosen.items():
+                kit.assign(bank, number, sample, pitch=pitch)
             messages.success(request, f"Filled {len(chosen)} pads of bank {bank}.")
             return redirect(kit_url(kit, bank))
     proposal = suggest.fill_bank(kit, bank)

@@ -4,7 +4,7 @@ from collections import Counter
 from dataclasses import dataclass
 from statistics import median
 
-from library.music import camelot
+from library.music import camelot, scale_pitch_classes, shift_to, signed
 
 MIN_DURATION = 0.1  # seconds; shorter files may fail to import on the unit
 MAX_DURATION = 16 * 60  # the unit's longest sample
@@ -87,6 +87,32 @@ def key_relation(key: str, scale: str, kit_key: str, kit_scale: str) -> str | No
     if letter == kit_letter and (number - kit_number) % 12 in (1, 11):
         return "neighbour key"
     return None
+
+
+@dataclass(frozen=True)
+class NoteFit:
+    """How a one-shot's note sits in the kit's key, and the pad pitch that tunes it to the tonic."""
+
+    relation: str  # "root note", "in key" or "out of key"
+    offset: int  # Semitones for the pad's pitch setting; 0 when it is the root already.
+    tonic: str
+
+    @property
+    def offset_label(self) -> str:
+        """ "tune -3 st to D", with a true minus sign."""
+        return f"tune {signed(self.offset)} st to {self.tonic}"
+
+
+def note_fit(midi: int, kit_key: str, kit_scale: str) -> NoteFit:
+    """Where a note sits in the kit's key, and the shift to the nearest tonic."""
+    offset = shift_to(midi, kit_key)
+    if offset == 0:
+        relation = "root note"
+    elif midi % 12 in scale_pitch_classes(kit_key, kit_scale or "major"):
+        relation = "in key"
+    else:
+        relation = "out of key"
+    return NoteFit(relation, offset, kit_key)
 
 
 def is_loop(kind: str, category: str) -> bool:

@@ -6,8 +6,10 @@ from django.db.models import Q
 
 from kits import rules
 from library.models import Sample
-from library.vocabulary import CATEGORY_LABELS
+from library.vocabulary import CATEGORY_LABELS, note_name
 
+# An 808 or bass hit on the key's root fits best; any note of the scale next.
+NOTE_BONUS = {"root note": 2, "in key": 1.5, "out of key": 0}
 CANDIDATE_LIMIT = 500  # rows ranked per pad; plenty for a personal library's one category
 SHOWN = 5
 
@@ -19,6 +21,8 @@ class Suggestion:
     sample: Sample
     score: float
     reasons: list[str] = field(default_factory=list)
+    # For a one-shot with a note: the pad pitch that tunes it to the kit's tonic.
+    tuning: rules.NoteFit | None = None
 
 
 def score(sample, role: rules.Role, kit_bpm, kit_key: str, kit_scale: str) -> Suggestion | None:
@@ -51,6 +55,11 @@ def score(sample, role: rules.Role, kit_bpm, kit_key: str, kit_scale: str) -> Su
         if relation:
             suggestion.score += {"same key": 2, "relative key": 1.5}.get(relation, 1)
             suggestion.reasons.append(relation)
+    if kit_key and sample.pitch_midi is not None and not sample.key:
+        fit = rules.note_fit(sample.pitch_midi, kit_key, kit_scale)
+        suggestion.score += NOTE_BONUS[fit.relation]
+        suggestion.reasons.append(f"{note_name(sample.pitch_midi)}, {fit.relation}")
+        suggestion.tuning = fit if fit.offset else None
     suggestion.score += 0.5 if sample.is_favorite else 0
     suggestion.score += (sample.rating or 0) / 10
     return suggestion

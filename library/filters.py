@@ -10,6 +10,7 @@ from library.models import Sample, SampleTag
 from library.models.samples import CATEGORY_CHOICES, KEY_CHOICES, SCALE_CHOICES
 from library.music import compatible_keys
 from library.search import search
+from library.vocabulary import PITCH_CLASSES
 
 # Samples without a value (one-shots have no tempo) sort last either way, on
 # both databases (they disagree where NULL goes by default).
@@ -55,6 +56,7 @@ class LibraryFilterForm(forms.Form):
     key = forms.ChoiceField(required=False, choices=blank(KEY_CHOICES))
     scale = forms.ChoiceField(required=False, choices=blank(SCALE_CHOICES))
     compatible = forms.BooleanField(required=False, label="Compatible keys")
+    note = forms.ChoiceField(required=False, choices=blank(KEY_CHOICES), label="Note")
     kind = forms.ChoiceField(required=False, choices=blank(Sample.Kind.choices), label="Type")
     category = forms.ChoiceField(required=False, choices=blank(CATEGORY_CHOICES))
     tag = forms.CharField(required=False, max_length=64)
@@ -94,6 +96,8 @@ class LibraryFilterForm(forms.Form):
             )
         elif data.get("scale"):
             queryset = queryset.filter(scale=data["scale"])
+        if data.get("note"):
+            queryset = queryset.filter(pitch_midi__in=midi_notes_of(data["note"]))
         if data.get("tag"):
             queryset = queryset.filter(tag_filter(data["tag"]))
         if data.get("folder"):
@@ -134,6 +138,11 @@ class LibraryFilterForm(forms.Form):
         if sort == "relevance":
             return [F("search_rank").desc(), F("id").desc()] if data.get("q") else SORTS["newest"]
         return SORTS[sort]
+
+
+def midi_notes_of(pitch_class: str) -> list[int]:
+    """Every MIDI note of a pitch class ("F": F-1, F0 ... F9), for the indexed note column."""
+    return list(range(PITCH_CLASSES.index(pitch_class), 128, 12))
 
 
 def key_filter(key: str, scale: str, compatible: bool) -> Q:

@@ -45,3 +45,24 @@ def semitone_distance(key_a: str, key_b: str) -> int:
     """Smallest distance in semitones between two pitch classes (0-6)."""
     step = abs(PITCH_CLASSES.index(key_a) - PITCH_CLASSES.index(key_b)) % 12
     return min(step, 12 - step)
+
+
+MAJOR_STEPS = (0, 2, 4, 5, 7, 9, 11)
+NATURAL_MINOR_STEPS = (0, 2, 3, 5, 7, 8, 10)
+
+
+def scale_pitch_classes(key: str, scale: str) -> set[int]:
+    """Pitch classes (0 = C) of the key's scale; minor is the natural minor."""
+    tonic = PITCH_CLASSES.index(key)
+    steps = MAJOR_STEPS if scale == "major" else NATURAL_MINOR_STEPS
+    return {(tonic + step) % 12 for step in steps}
+
+
+def shift_to(midi: int, key: str) -> int:
+    """Semitones (-6..+5) that take a note to the nearest note of the key's tonic."""
+    return (PITCH_CLASSES.index(key) - midi + 6) % 12 - 6
+
+
+def signed(value: int) -> str:
+    """ "+3", "-3" with a true minus sign, "0"."""
+    return f"+{value}" if value > 0 else f"\N{MINUS SIGN}{-value}" if value < 0 else "0"

@@ -134,10 +134,7 @@ def search(queryset, query: str):
     )
 
 
-SQLITE_SETUP = [
-    f"""CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
-        search_text, content='library_sample', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
-    )""",
+SQLITE_TRIGGERS = [
     f"""CREATE TRIGGER {FTS_TABLE}_insert AFTER INSERT ON library_sample BEGIN
         INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
     END""",
@@ -148,14 +145,20 @@ SQLITE_SETUP = [
         INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
         INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
     END""",
+]
+SQLITE_SETUP = [
+    f"""CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
+        search_text, content='library_sample', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    )""",
+    *SQLITE_TRIGGERS,
     f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
 ]
-SQLITE_TEARDOWN = [
+SQLITE_DROP_TRIGGERS = [
     f"DROP TRIGGER IF EXISTS {FTS_TABLE}_insert",
     f"DROP TRIGGER IF EXISTS {FTS_TABLE}_delete",
     f"DROP TRIGGER IF EXISTS {FTS_TABLE}_update",
-    f"DROP TABLE IF EXISTS {FTS_TABLE}",
 ]
+SQLITE_TEARDOWN = [*SQLITE_DROP_TRIGGERS, f"DROP TABLE IF EXISTS {FTS_TABLE}"]
 POSTGRES_SETUP = [
     f"""CREATE INDEX sample_search_text_gin ON library_sample
         USING gin (to_tsvector('{PG_CONFIG}'::regconfig, COALESCE(search_text, '')))"""
@@ -186,6 +189,18 @@ def drop_search_index(apps, schema_editor):
     statements = {"sqlite": SQLITE_TEARDOWN, "postgresql": POSTGRES_TEARDOWN}
     for statement in statements.get(schema_editor.connection.vendor, []):
         schema_editor.execute(statement)
+
+
+def restore_search_triggers(apps, schema_editor):
+    """Put back the triggers that keep SQLite's search index current.
+
+    SQLite cannot add a check constraint to a table, so Django rebuilds the
+    sample table for one, and the triggers go with the old table. The index
+    itself stays right: the rows are copied unchanged, with their ids.
+    """
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in [*SQLITE_DROP_TRIGGERS, *SQLITE_TRIGGERS]:
+            schema_editor.execute(statement)
 
 
 def store_search_vectors(apps, schema_editor):

@@ -21,7 +21,7 @@ PAGE_SIZE = 50
 # pages that include it); the bulky columns stay in the database.
 ROW_FIELDS = [
     "owner_id", "name", "original_filename", "source_path", "format", "duration",
-    "tempo_bpm", "key", "scale", "kind", "category", "category_confidence",
+    "tempo_bpm", "key", "scale", "pitch_midi", "pitch_cents", "kind", "category", "category_confidence",
     "category_set_by_user", "status", "error", "features__waveform_thumbnail",
 ]  # fmt: skip
 

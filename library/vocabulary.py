@@ -6,6 +6,12 @@ Kept free of Django and heavy imports so that any layer may use them.
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 SCALES = ("major", "minor")
 
+
+def note_name(midi: int) -> str:
+    """ "A1", "C#4" for a MIDI note number: scientific pitch notation, middle C is C4."""
+    return f"{PITCH_CLASSES[midi % 12]}{midi // 12 - 1}"
+
+
 # Instrument categories, one-shot sounds first, then loop types.
 CATEGORY_LABELS = {
     "kick": "Kick",

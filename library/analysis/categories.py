@@ -138,3 +138,15 @@ def categorize(sound: Measurements, kind: str, hints: NameHints) -> Category:
 def may_have_key(category: str) -> bool:
     """Drums, drum loops, FX and silence are never given a key."""
     return category not in NO_KEY_CATEGORIES
+
+
+# A kick may be an 808 and a tom or a conga is tuned; snares, hats, cymbals,
+# claps and effects have no note a musician would tune to.
+PITCHED_CATEGORIES = frozenset(
+    {"kick", "tom", "percussion", "bass", "keys", "lead", "pad", "vocal"}
+)
+
+
+def may_have_pitch(category: str) -> bool:
+    """One-shots of these categories are looked at for a note."""
+    return category in PITCHED_CATEGORIES

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from library.analysis import categories, features, kind, loudness, naming, tonality
+from library.analysis import categories, features, kind, loudness, naming, pitch, tonality
 from library.analysis.decoding import ANALYSIS_RATE, DecodedAudio, analysis_signal, load_audio
 from library.analysis.measure import Measurements, measure
 
 # Bumped whenever a change makes earlier results incomparable (feature vector, categories);
 # `manage.py analyze --outdated` re-analyses what an older version measured.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 DEFAULT_TEMPO_RANGE = (70.0, 180.0)
 # Descriptors come from the first ten minutes: enough for any sample, and it
 # bounds memory (a spectrogram of ten minutes is already about 100 MB).
@@ -39,6 +39,9 @@ class AnalysisResult:
     key: str | None
     scale: str | None
     key_confidence: float
+    pitch: str | None  # "A1": the note of a pitched one-shot, which then has no key.
+    pitch_midi: int | None
+    pitch_cents: int | None  # -50..50 off equal temperament (A4 = 440 Hz).
     spectral_centroid: float
     spectral_rolloff: float
     spectral_bandwidth: float
@@ -102,7 +105,8 @@ def analyze_decoded(
     hints = naming.read_name(name_hint, folder_hint)
     loop = kind.decide(sound, name_hint, hints.kind, tempo_range)
     category = categories.categorize(sound, loop.kind, hints)
-    key = _key(sound, category.name)
+    note = _pitch(signal, sound, loop.kind, category.name)
+    key = tonality.NO_KEY if note else _key(sound, category.name)
     levels = _levels(decoded)
     return AnalysisResult(
         duration=round(info.duration, 6),
@@ -116,6 +120,9 @@ def analyze_decoded(
         key=key.tonic,
         scale=key.scale,
         key_confidence=key.confidence,
+        pitch=note.name if note else None,
+        pitch_midi=note.midi if note else None,
+        pitch_cents=note.cents if note else None,
         **_descriptors(sound),
         kind=loop.kind,
         kind_confidence=loop.confidence,
@@ -150,6 +157,12 @@ def _descriptors(sound: Measurements) -> dict:
         "harmonic_ratio": round(min(max(sound.harmonic_ratio, 0.0), 1.0), 4),
         "mfcc": [round(float(value), 4) for value in sound.mfcc_means],
     }
+
+
+def _pitch(signal, sound: Measurements, kind_found: str, category: str) -> pitch.Pitch | None:
+    if sound.silent or kind_found != "one-shot" or not categories.may_have_pitch(category):
+        return None
+    return pitch.estimate(signal, ANALYSIS_RATE)
 
 
 def _key(sound: Measurements, category: str) -> tonality.Key:

@@ -9,7 +9,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from library.vocabulary import AUDIO_FORMATS, CATEGORY_LABELS, PITCH_CLASSES, SCALES
+from library.music import signed
+from library.vocabulary import AUDIO_FORMATS, CATEGORY_LABELS, PITCH_CLASSES, SCALES, note_name
 from library.waveforms import thumbnail_path
 
 KEY_CHOICES = [(pitch, pitch) for pitch in PITCH_CLASSES]
@@ -145,6 +146,12 @@ class Sample(models.Model):
     kind = models.CharField(max_length=8, choices=Kind.choices, blank=True)
     category = models.CharField(max_length=16, choices=CATEGORY_CHOICES, blank=True)
     category_confidence = models.FloatField(null=True, blank=True)
+    pitch_midi = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The note of a pitched one-shot, as a MIDI number."
+    )
+    pitch_cents = models.SmallIntegerField(
+        null=True, blank=True, help_text="How far the note sits off equal temperament."
+    )
 
     tempo_set_by_user = models.BooleanField(default=False)
     key_set_by_user = models.BooleanField(default=False)
@@ -206,6 +213,16 @@ class Sample(models.Model):
                 condition=null_or_between("category_confidence", 0, 1),
                 name="sample_category_confidence_range",
             ),
+            models.CheckConstraint(
+                condition=null_or_between("pitch_midi", 0, 127), name="sample_pitch_midi_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(pitch_midi__isnull=True, pitch_cents__isnull=True)
+                # A check passes when it is unknown (NULL), so each side says "not null".
+                | Q(pitch_midi__isnull=False, pitch_cents__isnull=False)
+                & Q(pitch_cents__gte=-50, pitch_cents__lte=50),
+                name="sample_pitch_cents_with_note",
+            ),
             models.CheckConstraint(condition=Q(duration__gte=0), name="sample_duration_positive"),
             models.CheckConstraint(condition=Q(sample_rate__gt=0), name="sample_rate_positive"),
             models.CheckConstraint(condition=Q(channels__gt=0), name="sample_channels_positive"),
@@ -230,6 +247,7 @@ class Sample(models.Model):
                 ("category", "-id"),
                 ("tempo_bpm",),
                 ("key", "scale"),
+                ("pitch_midi",),
                 ("status",),
                 ("duration",),
                 ("genre",),
@@ -244,6 +262,12 @@ class Sample(models.Model):
                 fields=["owner", "-id"],
                 condition=Q(deleted_at__isnull=True, is_favorite=True),
                 name="sample_live_favorites",
+            ),
+            # The user's corrections, which every analysis of a new sample looks at.
+            models.Index(
+                fields=["owner", "kind"],
+                condition=Q(deleted_at__isnull=True, category_set_by_user=True),
+                name="sample_live_corrected",
             ),
             # The trash lists its own samples, newest first.
             models.Index(
@@ -278,6 +302,25 @@ class Sample(models.Model):
     @property
     def in_trash(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def pitch_name(self) -> str:
+        """ "A1", or "" without a note."""
+        return "" if self.pitch_midi is None else note_name(self.pitch_midi)
+
+    @property
+    def pitch_label(self) -> str:
+        """ "A1"; "A1 +12¢" when 5 cents or more off; "" without a note."""
+        cents = self.pitch_cents or 0
+        return f"{self.pitch_name} {signed(cents)}¢" if abs(cents) >= 5 else self.pitch_name
+
+    @property
+    def pitch_cents_note(self) -> str:
+        """ "in tune", "12 cents sharp", "30 cents flat"."""
+        cents = self.pitch_cents or 0
+        if abs(cents) < 5:
+            return "in tune"
+        return f"{abs(cents)} cents {'sharp' if cents > 0 else 'flat'}"
 
     @property
     def key_label(self) -> str:
@@ -348,6 +391,7 @@ class Sample(models.Model):
         for field, value in measured.items():
             if not getattr(self, self.USER_FIELDS[field]):
                 setattr(self, field, value)
+        self.pitch_midi, self.pitch_cents = result.pitch_midi, result.pitch_cents
         if not self.category_set_by_user:
             self.category_confidence = clamp_unit(result.category_confidence)
         self.duration = result.duration

@@ -57,3 +57,27 @@ def test_fill_bank_proposes_each_sample_once_by_role(kit, library):
         13: "Kick Punchy", 15: "Hat Closed", 16: "Hat Open",
     }  # fmt: skip
     assert not kit.pads.filter(bank="A").exclude(pad_number=14).exists()  # nothing saved
+
+
+def test_a_bass_note_in_the_kits_key_is_preferred_and_tuned_to_its_root(kit, make_sample, user):
+    make_sample(user, name="808 Bb", kind="one-shot", category="kick", pitch_midi=34, pitch_cents=0)
+    make_sample(user, name="808 E", kind="one-shot", category="kick", pitch_midi=28, pitch_cents=3)
+    make_sample(user, name="808 A", kind="one-shot", category="kick", pitch_midi=33, pitch_cents=-8)
+    ranked = suggest.suggest(kit, 13)  # The kit is in A minor.
+    assert names(ranked) == ["808 A", "808 E", "808 Bb"]
+    assert [item.reasons[-1] for item in ranked] == [
+        "A1, root note",
+        "E1, in key",
+        "A#1, out of key",
+    ]
+    assert ranked[0].tuning is None
+    assert (ranked[1].tuning.offset, ranked[2].tuning.offset) == (5, -1)
+    assert ranked[1].tuning.offset_label == "tune +5 st to A"
+    assert ranked[2].tuning.offset_label == "tune \N{MINUS SIGN}1 st to A"
+
+
+def test_notes_are_not_judged_without_a_kit_key(user, make_sample):
+    make_sample(user, name="808 Bb", kind="one-shot", category="kick", pitch_midi=34, pitch_cents=0)
+    kit = Kit.objects.create(owner=user, name="Open")
+    (only,) = suggest.suggest(kit, 13)
+    assert only.reasons == ["kick"] and only.tuning is None

@@ -339,3 +339,30 @@ def test_bulk_add_only_to_own_kits_and_with_own_samples(client_for, user, other_
         {"action": "kit", "kit": theirs.pk, "samples": [library["kick"].pk]},
     )
     assert not theirs.pads.exists()  # Not their sample: nothing is selected.
+
+
+def test_a_proposed_tuning_is_kept_with_the_pad_it_fills(client_for, user, kit, make_sample):
+    low = make_sample(
+        user, name="808 E", kind="one-shot", category="kick", pitch_midi=28, pitch_cents=0
+    )
+    high = make_sample(
+        user, name="808 C", kind="one-shot", category="kick", pitch_midi=36, pitch_cents=0
+    )
+    client = client_for(user)
+    review = client.get(reverse("kits:fill", args=[kit.pk]) + "?bank=B")
+    proposed = review.context["proposal"][13]
+    assert (proposed.sample, proposed.tuning.offset) == (high, -3)  # C and E are both in A minor.
+    assert (
+        'name="tune_13" value="-3" checked> tune \N{MINUS SIGN}3 st to A' in review.content.decode()
+    )
+    client.post(
+        reverse("kits:fill", args=[kit.pk]), {"bank": "B", "pad_13": high.pk, "tune_13": -3}
+    )
+    assert kit.pads.get(bank="B", pad_number=13).pitch == -3
+    editor = client.get(reverse("kits:kit_detail", args=[kit.pk]) + "?bank=C&pad=13")
+    assert "Put here, tune +5 st to A" in editor.content.decode()
+    client.post(
+        reverse("kits:assign", args=[kit.pk]),
+        {"bank": "C", "pad_number": 13, "sample": low.pk, "pitch": 5, "editor": 1},
+    )
+    assert kit.pads.get(bank="C", pad_number=13).pitch == 5

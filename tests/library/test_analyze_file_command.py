@@ -1,6 +1,7 @@
 """`manage.py analyze_file`: plain JSON for every file, and one bad file never ends the run."""
 
 import json
+import re
 from io import StringIO
 
 import numpy as np
@@ -146,7 +147,8 @@ def test_plain_text_output_reports_errors_and_goes_on(odd_files):
     assert lines[1].endswith("empty.wav: The file is empty.")
     assert len(lines) == 5
     assert "kick.wav: one-shot, " in lines[-1]
-    assert lines[-1].endswith(", no tempo, no key, 0.50 s")
+    # The generated kick falls to 50 Hz (G1 +35 cents) and is read on its way down.
+    assert re.search(r", no tempo, note G#?1 [+-]\d+ cents, 0\.50 s$", lines[-1])
 
 
 @pytest.mark.parametrize(
@@ -179,3 +181,10 @@ def test_a_file_that_cannot_be_read_is_told_apart_from_an_internal_error(monkeyp
     assert unreadable["error"] == "The file could not be read: Permission denied."
     assert internal["error"].startswith("Analysis stopped with an internal error")
     assert "model.npz" in internal["error"]
+
+
+def test_a_note_prints_its_pitch_and_cents_as_plain_json(tmp_path):
+    path = audiogen.write(tmp_path / "sub.wav", audiogen.long_808(44100, 2.0, 29), 44100)
+    (line,) = run_json(path)
+    assert_plain(line)
+    assert line["pitch"] == "F1" and type(line["pitch_cents"]) is int and line["key"] is None

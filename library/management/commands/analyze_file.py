@@ -16,7 +16,9 @@ STABLE_KEYS = (
     "path", "duration", "sample_rate", "channels", "bit_depth", "bpm", "bpm_confidence",
     "key", "scale", "key_confidence", "kind", "category", "category_confidence", "error",
 )  # fmt: skip
-EXTRA_KEYS = ("onset_rate", "loudness_lufs", "peak_db", "rms_db", "kind_confidence")
+EXTRA_KEYS = (
+    "onset_rate", "loudness_lufs", "peak_db", "rms_db", "kind_confidence", "pitch", "pitch_cents",
+)  # fmt: skip
 
 
 def failure_message(error: Exception, path: Path) -> str:
@@ -79,8 +81,10 @@ class Command(BaseCommand):
 
 
 def summary(line: dict) -> str:
-    """ "loop, drum_loop, 100.0 BPM, no key, 4.80 s"."""
+    """ "loop, drum_loop, 100.0 BPM, no key, 4.80 s"; a pitched one-shot shows its note."""
     tempo = f"{line['bpm']:.1f} BPM" if line["bpm"] else "no tempo"
     key = f"{line['key']} {line['scale']}" if line["key"] else "no key"
+    if line.get("pitch"):
+        key = f"note {line['pitch']} {line['pitch_cents']:+d} cents"
     duration = f"{line['duration']:.2f} s" if line["duration"] is not None else "unknown length"
     return f"{line['kind']}, {line['category']}, {tempo}, {key}, {duration}"
