@@ -9,13 +9,16 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from library import corrections
 from library.audio import CONTENT_TYPES, ranged_file_response
 from library.forms import SampleEditForm, TagForm
 from library.models import Sample
+from library.models.samples import KIND_LABELS
 from library.tasks import requeue_analysis
+from library.vocabulary import CATEGORY_LABELS
 
 
 def own_sample(request, pk, **filters) -> Sample:
@@ -46,15 +49,58 @@ def sample_detail(request, pk):
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Saved.")
-        return redirect("library:sample_detail", pk=sample.pk)
+        url = reverse("library:sample_detail", args=[sample.pk])
+        corrected = [field for field in corrections.LEARNED if field in form.changed_data]
+        if corrected:
+            # Offer the correction to the samples that sound nearest and still say what it said.
+            field = corrected[0]
+            url += "?" + urlencode({"corrected": field, "was": form.initial.get(field) or ""})
+        return redirect(url)
     context = {
         "sample": sample,
         "form": form,
         "tag_form": TagForm(),
         "tags": sample.tags.all(),
         "kits": sample.kits_using(),
+        **relabel_context(sample, request.GET.get("corrected"), request.GET.get("was", "")),
     }
     return TemplateResponse(request, "library/sample_detail.html", context)
+
+
+def relabel_context(sample, field, was: str) -> dict:
+    """The offer to give the nearest samples still labelled `was` this sample's new label."""
+    if field not in corrections.LEARNED or sample.status != Sample.Status.READY:
+        return {}
+    offer = corrections.relabel_offer(sample, field, was)
+    if not offer:
+        return {}
+    labels = CATEGORY_LABELS if field == "category" else KIND_LABELS
+    return {
+        "relabel": {
+            "field": field,
+            "value": getattr(sample, field),
+            "label": labels.get(getattr(sample, field), ""),
+            "was_label": labels.get(was, was),
+            "offer": offer,
+        }
+    }
+
+
+@require_POST
+def relabel(request, pk):
+    """Give the chosen similar samples the label just corrected on this one."""
+    sample = own_sample(request, pk)
+    field = request.POST.get("field")
+    if field not in corrections.LEARNED:
+        messages.error(request, "Only a category or a type can be passed on to similar samples.")
+        return back(request, sample)
+    chosen = [value for value in request.POST.getlist("samples") if value.isdigit()]
+    value = getattr(sample, field)
+    count = corrections.relabel(request.user, chosen, field, value)
+    labels = CATEGORY_LABELS if field == "category" else KIND_LABELS
+    noun = "sample" if count == 1 else "samples"
+    messages.success(request, f"Called {count} similar {noun} {labels.get(value, value)}.")
+    return back(request, sample)
 
 
 @require_POST

@@ -95,6 +95,7 @@ def save_similarity_index_when_done(owner_id: int) -> None:
 
 def analyze_sample(sample_id: int) -> str:
     """Analyse one stored sample and save what was measured; returns its final status."""
+    from library import corrections
     from library.analysis import AnalysisError, analyze
 
     sample = Sample.objects.filter(pk=sample_id).first()
@@ -114,6 +115,7 @@ def analyze_sample(sample_id: int) -> str:
     except Exception as error:
         logger.exception("Analysis of sample %s crashed", sample_id)
         return mark_failed(sample_id, f"Analysis stopped with an internal error: {error}")
+    result = corrections.heard(sample, result)
     with transaction.atomic():
         sample = Sample.objects.select_for_update().filter(pk=sample_id).first()
         if sample is None:

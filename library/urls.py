@@ -17,6 +17,7 @@ urlpatterns = [
     path("samples/<int:pk>/tags/", sample_views.add_tag, name="add_tag"),
     path("samples/<int:pk>/tags/<int:tag_pk>/remove/", sample_views.remove_tag, name="remove_tag"),
     path("samples/<int:pk>/tempo/", sample_views.set_tempo, name="set_tempo"),
+    path("samples/<int:pk>/relabel/", sample_views.relabel, name="relabel"),
     path("samples/<int:pk>/analyze/", sample_views.reanalyze, name="reanalyze"),
     path("samples/<int:pk>/favorite/", sample_views.favorite, name="favorite"),
     path("samples/<int:pk>/rate/", sample_views.rate, name="rate"),
