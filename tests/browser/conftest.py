@@ -43,6 +43,14 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
+def tasks_inline(monkeypatch):
+    """Run queued tasks in the request that queues them (the live server has no cluster)."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)
+
+
+@pytest.fixture
 def screenshot(page):
     """Save a full-page screenshot under test-artifacts/ for people to look at."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django_q.conf import Conf
 
 from library.models import Sample
 from tests import audiogen
@@ -10,12 +9,6 @@ from tests.browser.conftest import assert_no_horizontal_scroll
 from tests.library.conftest import write_audio
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def tasks_inline(monkeypatch):
-    """Run queued tasks in the request that queues them (the live server has no cluster)."""
-    monkeypatch.setattr(Conf, "SYNC", True)
 
 
 def log_in(page, live_server, username="mpc", password="a long enough passphrase"):

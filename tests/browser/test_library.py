@@ -32,13 +32,6 @@ def uploaded(page, live_server, tmp_path, tasks_inline):
     return page
 
 
-@pytest.fixture
-def tasks_inline(monkeypatch):
-    from django_q.conf import Conf
-
-    monkeypatch.setattr(Conf, "SYNC", True)
-
-
 def visible_names(page) -> set[str]:
     return {
         name.strip()
