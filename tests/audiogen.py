@@ -276,3 +276,47 @@ def melodic_loop(root="C", scale="minor", bpm=100.0, bars=2, sr=SR, tail_seconds
     bass = note(root_midi - 24, bars * 8 * step, sr, attack=0.01, harmonics=4)
     _place(buffer, bass, 0, 0.5)
     return normalize(buffer)
+
+
+def pattern_loop(bpm, bars, pattern, sr=SR, seed=11) -> np.ndarray:
+    """Kick, snare and hat hits on the sixteenth-note steps of one bar, repeated ``bars`` times.
+
+    ``pattern`` maps "kick", "snare" and "hat" to step strings such as
+    ``"x.......x.x....."``: "x" is a hit and "." a rest.
+    """
+    rng = np.random.default_rng(seed)
+    step = 60.0 / bpm / 4
+    sounds = {"kick": kick(sr), "snare": snare(sr), "hat": closed_hat(sr)}
+    gains = {"kick": 1.0, "snare": 0.8, "hat": 0.25}
+    buffer = np.zeros(round(bars * 16 * step * sr), dtype=np.float64)
+    for bar in range(bars):
+        for name, steps in pattern.items():
+            for position in (index for index, mark in enumerate(steps) if mark == "x"):
+                start = round((bar * 16 + position) * step * sr)
+                _place(buffer, sounds[name], start, gains[name] * rng.uniform(0.85, 1.0))
+    return normalize(buffer)
+
+
+def detuned_pad(root="C", scale="minor", seconds=6.0, sr=SR, detune_cents=7.0, seed=12):
+    """A held chord of three detuned voices per note: the slow beating of a synth pad or strings."""
+    rng = np.random.default_rng(seed)
+    root_midi = 48 + PITCH_CLASSES.index(root)
+    t = times(seconds, sr)
+    voices = []
+    for midi in triad(root_midi, scale, 0):
+        for cents in (-detune_cents, 0.0, detune_cents):
+            f0 = midi_to_hz(midi) * 2 ** (cents / 1200)
+            phase = rng.uniform(0, 2 * np.pi)
+            voices.append(sum(np.sin(2 * np.pi * f0 * k * t + k * phase) / k for k in range(1, 7)))
+    envelope = np.minimum(t / 0.3, 1.0) * np.minimum((seconds - t) / 0.3, 1.0)
+    return normalize(sum(voices) * envelope)
+
+
+def drone(midi=38, seconds=8.0, sr=SR, seed=13) -> np.ndarray:
+    """A low drone with a fifth above, slowly swelling and fading as a bowed string does."""
+    t = times(seconds, sr)
+    tone = note(midi, seconds, sr, attack=0.8, harmonics=10) + 0.6 * note(
+        midi + 7, seconds, sr, attack=1.2, harmonics=8
+    )
+    swell = 1 + 0.3 * np.sin(2 * np.pi * t / seconds * 1.5 + seed)
+    return normalize(tone * swell)

@@ -49,9 +49,9 @@ def loop_probability(sound: Measurements, tempo: rhythm.Tempo | None) -> float:
 def decide(sound: Measurements, name_hint: str, name_kind: str | None, tempo_range) -> KindDecision:
     """Loop or one-shot, and for loops the tempo, from the audio with the name's help."""
     tempo, tempo_confidence = None, 0.0
-    if not sound.silent and len(sound.onsets.times) >= 3:
+    if not sound.silent and rhythm.has_pulse(sound.onsets):
         candidates = rhythm.tempo_candidates(sound.onsets, sound.duration, tempo_range)
-        tempo, tempo_confidence = rhythm.choose_tempo(candidates)
+        tempo, tempo_confidence = rhythm.choose_tempo(candidates, sound.onsets)
     probability = loop_probability(sound, tempo)
     kind = "loop" if probability >= 0.5 else "one-shot"
     confidence = 0.5 + abs(probability - 0.5)

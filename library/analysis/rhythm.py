@@ -6,11 +6,17 @@ the number of bars.  For each plausible bar count the loop length L (the file
 length minus a possible tail of decay) is found where the onsets fall best on
 a sixteenth-note grid of L / 16n; the bar count whose beat period shows the
 strongest periodicity in the onset envelope, inside the preferred tempo range,
-wins.  Octave ambiguity is settled by taking the fastest tempo whose
+wins.  Octave ambiguity is settled first by taking the fastest tempo whose
 periodicity is nearly as strong as the best, because a beat level repeats at
-every multiple of itself while its subdivision does not.
+every multiple of itself while its subdivision does not; then by the backbeat:
+the beat is the slowest level at which no snare falls between beats (a snare on
+every other beat marks the beat), and no beat holds more than six steady onsets.
+A tempo from the rhythm alone that does not fit a whole number of beats into a
+clear loop is all but ruled out.  A sound needs a few real attacks to have a
+tempo at all: the wobble of a held pad or string is no pulse.
 """
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -30,9 +36,24 @@ RANGE_SOFTNESS_OCTAVES = 0.05  # Tempos just outside the preferred range fade ou
 MAX_ONSETS_FOR_GRID = 512
 FREE_PEAKS = 3
 FREE_PRIOR = 0.9  # A tempo that does not fit the file's length is a little less likely.
+OFF_LOOP_PRIOR = (
+    0.3  # ... and much less when its beats do not fit the loop a whole number of times.
+)
+WHOLE_BEAT_TOLERANCE = 0.1  # Beats.
+LOOP_GRID_FIT = 0.9  # Grid fit of the best whole-bar hypothesis for the file to be a loop.
 ACF_BLUR_FRAMES = 1.0
 HOLD_FRAMES = 7  # 20 ms of 2.9 ms envelope frames: one period of a 50 Hz note.
 LOUDNESS_EXPONENT = 0.3  # Stevens' power law: loudness grows as power^0.3.
+BAND_EDGES_HZ = (150.0, 2500.0)  # Kick and bass | snare, clap and toms | hats and cymbals.
+BODY_BAND = 1  # Column of band_strengths where snares and claps sound.
+OCTAVE_FLOOR = 0.3  # Share of the best score an octave needs for the backbeat to choose it.
+MAX_OFFBEAT_SHARE = 0.5
+MAX_ONSETS_PER_BEAT = 6  # Steady onsets per beat at most: sixteenth-note triplets.
+BEAT_WINDOW = 0.15  # Share of a beat either side of it (and of the off-beat) that counts as on it.
+PULSE_ONSET_STRENGTH = (
+    0.15  # An attack adding 15 % of full loudness: more than a held sound's wobble.
+)
+MIN_PULSE_ONSETS = 3
 
 
 @dataclass(frozen=True)
@@ -43,6 +64,7 @@ class Onsets:
     strengths: np.ndarray
     envelope: np.ndarray
     frame_rate: float
+    band_strengths: np.ndarray | None = None  # Per onset, its strength in each band.
 
 
 @dataclass(frozen=True)
@@ -57,25 +79,39 @@ class Tempo:
 
 
 def onset_envelope(mel: np.ndarray, mel_freqs: np.ndarray) -> np.ndarray:
-    """Loudness flux per frame, scaled so a full-level attack from silence is about 1.
+    """Loudness flux per frame: row 0 for the whole sound, then one row per band of BAND_EDGES_HZ.
 
-    Bands are A-weighted and compressed as loudness is, so that a soft hi-hat
-    between kicks and snares counts for less: the beat level is told from its
-    subdivision by these accents.
+    Scaled so that a full-level attack from silence is about 1.  Bands are
+    A-weighted and compressed as loudness is, so that a soft hi-hat between
+    kicks and snares counts for less: the beat level is told from its
+    subdivision by these accents.  The bands (kick and bass; snare, clap and
+    toms; hats and cymbals) tell the backbeat from the beat.
     """
     weighted = mel * librosa.db_to_power(librosa.A_weighting(mel_freqs, min_db=None))
     top = float(weighted.max())
     if top <= 0:
-        return np.zeros(len(mel))
+        return np.zeros((len(BAND_EDGES_HZ) + 2, len(mel)))
     loudness = (weighted / top) ** LOUDNESS_EXPONENT
+    whole = _rises(loudness).sum(axis=1) / loudness.sum(axis=1).max()
+    # The bands are compared with each other, so without the ear's weighting,
+    # which would leave a kick drum nearly nothing below 150 Hz.
+    unweighted = (mel / max(float(mel.max()), 1e-30)) ** LOUDNESS_EXPONENT
+    rises = _rises(unweighted) / unweighted.sum(axis=1).max()
+    band_of = np.searchsorted(BAND_EDGES_HZ, mel_freqs)
+    bands = [rises[:, band_of == band].sum(axis=1) for band in range(len(BAND_EDGES_HZ) + 1)]
+    return np.vstack([whole, *bands])
+
+
+def _rises(loudness: np.ndarray) -> np.ndarray:
     # A silent frame first, so that a sound starting with the file is an attack.
-    bands = np.concatenate([np.zeros((loudness.shape[1], 1), loudness.dtype), loudness.T], axis=1)
-    flux = librosa.onset.onset_strength(S=bands, lag=1, center=False, aggregate=np.sum)[1:]
-    return flux / loudness.sum(axis=1).max()
+    before = np.zeros((1, loudness.shape[1]), loudness.dtype)
+    return np.maximum(np.diff(loudness, axis=0, prepend=before), 0.0)
 
 
 def detect_onsets(envelope, frame_rate, fine_rms, fine_seconds) -> Onsets:
     """Peaks of the onset envelope, timed precisely on the fine RMS envelope."""
+    bands = np.atleast_2d(envelope)
+    envelope = bands[0]
     spacing = max(1, int(ONSET_SPACING_SECONDS * frame_rate))
     padded = np.pad(envelope, spacing, constant_values=-1.0)
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * spacing + 1)
@@ -83,7 +119,9 @@ def detect_onsets(envelope, frame_rate, fine_rms, fine_seconds) -> Onsets:
     threshold = max(MIN_ONSET_STRENGTH, MIN_ONSET_RELATIVE * float(envelope.max(initial=0)))
     frames = np.flatnonzero(is_peak & (envelope >= threshold))
     times = _refine_times(frames / frame_rate, fine_rms, fine_seconds)
-    return Onsets(times, envelope[frames], envelope, frame_rate)
+    # A band's share of an attack may peak a frame before or after the whole.
+    per_band = ndimage.maximum_filter1d(bands[1:], 3, axis=1, mode="nearest")[:, frames].T
+    return Onsets(times, envelope[frames], envelope, frame_rate, per_band)
 
 
 def _refine_times(coarse: np.ndarray, fine_rms: np.ndarray, fine_seconds: float) -> np.ndarray:
@@ -206,7 +244,23 @@ def tempo_candidates(onsets: Onsets, duration: float, tempo_range) -> list[Tempo
         for candidate in free_candidates(onsets, times, weights, tempo_range)
         if all(abs(math.log(candidate.bpm / exact.bpm)) > 0.02 for exact in whole_bars)
     ]
+    fitted = max(whole_bars, key=lambda candidate: candidate.score, default=None)
+    if fitted is not None and fitted.score > 0 and fitted.grid_fit >= LOOP_GRID_FIT:
+        # A loop holds a whole number of beats: in a one-bar loop at 135 the
+        # kicks' dotted quarters (90 BPM) recur, but do not fit 2.67 times in it.
+        loop_seconds = 240 * fitted.bars / fitted.bpm
+        free = [
+            candidate
+            if _whole_beats(loop_seconds, candidate.bpm)
+            else dataclasses.replace(candidate, score=candidate.score * OFF_LOOP_PRIOR)
+            for candidate in free
+        ]
     return whole_bars + free
+
+
+def _whole_beats(seconds: float, bpm: float) -> bool:
+    beats = seconds * bpm / 60
+    return abs(beats - round(beats)) <= WHOLE_BEAT_TOLERANCE
 
 
 def bar_candidates(onsets, times, weights, duration, tempo_range) -> list[Tempo]:
@@ -265,8 +319,15 @@ def _refine_bpm(times, weights, bpm: float) -> tuple[float, float]:
     )
 
 
-def choose_tempo(candidates: list[Tempo]) -> tuple[Tempo | None, float]:
-    """The fastest nearly-best hypothesis, and a confidence in it (0..1)."""
+def has_pulse(onsets: Onsets) -> bool:
+    """Whether the sound has attacks to count a tempo from, not just a held sound's wobble."""
+    return np.count_nonzero(onsets.strengths >= PULSE_ONSET_STRENGTH) >= MIN_PULSE_ONSETS
+
+
+def choose_tempo(
+    candidates: list[Tempo], onsets: Onsets | None = None
+) -> tuple[Tempo | None, float]:
+    """The fastest nearly-best hypothesis, moved to where the backbeat puts the beat; and a confidence (0..1)."""
     if not candidates:
         return None, 0.0
     best = max(candidate.score for candidate in candidates)
@@ -274,7 +335,58 @@ def choose_tempo(candidates: list[Tempo]) -> tuple[Tempo | None, float]:
         return None, 0.0
     near = [candidate for candidate in candidates if candidate.score >= NEAR_BEST * best]
     chosen = max(near, key=lambda candidate: candidate.bpm)
+    if onsets is not None and onsets.band_strengths is not None:
+        chosen = follow_backbeat(chosen, candidates, best, onsets)
     rivals = [c.score for c in candidates if abs(math.log2(c.bpm / chosen.bpm)) > 0.05]
     ambiguity = min(1.0, max(rivals, default=0.0) / chosen.score)
     confidence = chosen.grid_fit * math.sqrt(max(chosen.periodicity, 0.0)) * (1 - ambiguity / 2)
     return chosen, float(np.clip(confidence, 0.0, 1.0))
+
+
+def follow_backbeat(chosen: Tempo, candidates: list[Tempo], best: float, onsets: Onsets) -> Tempo:
+    """The octave of ``chosen`` whose beats carry the snares, the slowest such one.
+
+    Kick and snare alternate on the beats (the snare on every other beat), so at
+    half the tempo the snares fall half-way between beats, and at double the
+    tempo they fall on every fourth beat; the beat is the slowest level at which
+    no snare falls between beats.  A level with as much between beats as on them
+    (an arpeggio, sixteenth-note hats) is not told apart this way, and keeps
+    ``chosen``.  No beat holds more than a sextuplet's worth of steady onsets:
+    trap hats in sixteenths are not thirty-second notes of half the tempo.
+    """
+    octaves = [
+        candidate
+        for candidate in candidates
+        if candidate.score >= OCTAVE_FLOOR * best and _octave_apart(candidate.bpm, chosen.bpm)
+    ]
+    spacing = float(np.median(np.diff(np.sort(onsets.times)))) if onsets.times.size > 2 else 0.0
+    allowed = [c for c in octaves if 60 / c.bpm <= MAX_ONSETS_PER_BEAT * spacing]
+    if not allowed:
+        return chosen
+    on_beat = [c for c in allowed if offbeat_share(onsets, c.bpm) <= MAX_OFFBEAT_SHARE]
+    if chosen in on_beat or (on_beat and chosen not in allowed):
+        return min(on_beat, key=lambda candidate: candidate.bpm)
+    faster = [candidate for candidate in on_beat if candidate.bpm > chosen.bpm]
+    if faster:
+        return min(faster, key=lambda candidate: candidate.bpm)
+    return chosen if chosen in allowed else min(allowed, key=lambda candidate: candidate.bpm)
+
+
+def _octave_apart(bpm: float, other: float) -> bool:
+    octaves = math.log2(bpm / other)
+    return abs(octaves - round(octaves)) < 0.03
+
+
+def offbeat_share(onsets: Onsets, bpm: float) -> float:
+    """The strongest snare half-way between beats over the strongest one on a beat.
+
+    Beats are counted from the first strong onset: a loop starts on its downbeat.  A kick sounds in the snare's
+    band too, but less than in its own; a snare sounds in the snare's band far more.
+    """
+    bands = onsets.band_strengths
+    snare = np.maximum(bands[:, BODY_BAND] - bands[:, BODY_BAND - 1], 0.0)
+    anchor = onsets.times[int(np.argmax(onsets.strengths >= 0.5 * onsets.strengths.max()))]
+    position = ((onsets.times - anchor) * bpm / 60) % 1.0
+    on = snare[(position < BEAT_WINDOW) | (position > 1 - BEAT_WINDOW)].max(initial=0.0)
+    off = snare[np.abs(position - 0.5) < BEAT_WINDOW].max(initial=0.0)
+    return float(off / on) if on > 0 else math.inf

@@ -1,0 +1,79 @@
+"""Tempo where a musician hears one, on generated audio: the beat level, one-bar loops, no pulse."""
+
+from pathlib import Path
+
+import pytest
+
+from library.analysis import analyze
+from tests import audiogen
+
+BACKBEAT_FAST = {  # Drum and bass: kick on 1 and the "and" of 3, snare on 2 and 4.
+    "kick": "x.........x.....",
+    "snare": "....x.......x...",
+    "hat": "x.x.x.x.x.x.x.x.",
+}
+BOOM_BAP = {  # Snare on 2 and 4 with eighth-note hats: the slow level is the beat.
+    "kick": "x......x..x.....",
+    "snare": "....x.......x...",
+    "hat": "x.x.x.x.x.x.x.x.",
+}
+SYNCOPATED = {  # Kicks on 1, the "a" of 2 and the "and" of 3 under sixteenth-note hats.
+    "kick": "x......x..x...x.",
+    "snare": "........x.......",
+    "hat": "xxxxxxxxxxxxxxxx",
+}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("tempo")
+
+
+def analyse(folder: Path, audio, name: str):
+    path = audiogen.write(folder / f"{name}.wav", audio)
+    return analyze(path, name_hint="take 7.wav")
+
+
+@pytest.mark.parametrize(
+    "sound",
+    [
+        pytest.param(lambda: audiogen.detuned_pad("D", "minor", 6.0), id="detuned pad"),
+        pytest.param(
+            lambda: audiogen.detuned_pad("A", "major", 9.0, detune_cents=12), id="strings"
+        ),
+        pytest.param(lambda: audiogen.drone(38, 8.0), id="drone"),
+        pytest.param(lambda: audiogen.pad_chord("F", "major", 5.0), id="held chord"),
+    ],
+)
+def test_a_sustained_sound_without_a_pulse_gets_no_tempo(folder, sound):
+    result = analyse(folder, sound(), f"sustained-{id(sound)}")
+    assert result.bpm is None
+    assert result.bpm_confidence is None
+
+
+@pytest.mark.parametrize(("bpm", "bars"), [(170, 2), (174, 1), (165, 4)])
+def test_a_fast_loop_with_the_snare_on_two_and_four_is_read_at_its_tempo_not_half(
+    folder, bpm, bars
+):
+    result = analyse(folder, audiogen.pattern_loop(bpm, bars, BACKBEAT_FAST), f"dnb-{bpm}-{bars}")
+    assert result.kind == "loop"
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
+@pytest.mark.parametrize(("bpm", "bars"), [(84, 2), (92, 4)])
+def test_a_slow_backbeat_loop_is_not_read_at_double_tempo(folder, bpm, bars):
+    result = analyse(folder, audiogen.pattern_loop(bpm, bars, BOOM_BAP), f"boombap-{bpm}")
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
+@pytest.mark.parametrize("bpm", [95, 110, 128, 135])
+def test_a_one_bar_loop_is_not_read_at_two_thirds_or_four_thirds_of_its_tempo(folder, bpm):
+    result = analyse(folder, audiogen.pattern_loop(bpm, 1, SYNCOPATED), f"one-bar-{bpm}")
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
+def test_a_loop_keeps_the_exact_tempo_its_length_gives(folder):
+    # 2 bars in 2.9 s: 165.517 BPM, not a whole number.
+    bpm = 240 * 2 / 2.9
+    result = analyse(folder, audiogen.pattern_loop(bpm, 2, BACKBEAT_FAST), "exact")
+    assert result.bpm == pytest.approx(bpm, abs=0.02)
