@@ -99,7 +99,8 @@ def kit_detail(request, pk):
     kit = get_object_or_404(Kit.objects.visible_to(request.user).select_related("owner"), pk=pk)
     template = "kits/kit_detail.html"
     if request.htmx.target in PARTIALS:
-        template += f"#{request.htmx.target}"
+        # A bank tab also brings what follows the shown bank: the fill link and the forms' bank.
+        template += "#bank-change" if request.htmx.target == "bank-panel" else f"#{request.htmx.target}"
     response = TemplateResponse(request, template, page_context(request, kit))
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response

@@ -135,6 +135,13 @@
 
   document.body.addEventListener("kits:error", (event) => say(event.detail.message));
 
+  // A bank tab brings the fill link and the forms' bank with it; the picker's
+  // results (whose links name the bank) are fetched again under its filters.
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    const picker = document.getElementById("picker-form");
+    if (event.detail.target.id === "bank-panel" && picker) htmx.trigger(picker, "submit");
+  });
+
   // Another tab may have changed the kit: show the pads as they are when coming back.
   document.addEventListener("visibilitychange", () => {
     const panel = document.getElementById("bank-panel");

@@ -78,8 +78,10 @@
       toggle(owner);
       return;
     }
-    // A click on a row's empty space plays it; links and controls keep their jobs.
-    if (owner.matches("tr") && !event.target.closest("a, button, input, select, label, form")) {
+    // A click on a row's empty space plays it; links and controls in the row keep
+    // their jobs. (The rows sit inside the bulk-action form: only what is in the row counts.)
+    const control = event.target.closest("a, button, input, select, textarea, label, form");
+    if (owner.matches("tr") && !(control && owner.contains(control))) {
       select(owner);
       toggle(owner);
     }

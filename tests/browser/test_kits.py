@@ -125,3 +125,17 @@ def test_pad_editor_sets_options_and_clears(page, kit_page):
     page.wait_for_selector("#pad-A-13.empty")
     assert page.locator("#pad-editor .suggestions li", has_text="Kick Deep").count() == 1
     assert not kit.pads.exists()
+
+
+def test_what_depends_on_the_bank_follows_the_tab(page, kit_page, live_server):
+    page.click(".bank-tab[href='?bank=D']")
+    page.wait_for_selector("#bank-panel[data-bank='D']")
+    assert page.inner_text("#fill-bank-link") == "Fill bank D…"
+    assert page.get_attribute("#settings-bank", "value") == "D"
+    assert page.get_attribute("#picker-bank", "value") == "D"
+    page.wait_for_function(
+        "[...document.querySelectorAll('.picker-select')].every(a => a.href.includes('bank=D'))"
+    )
+    page.click("#fill-bank-link")
+    page.wait_for_selector("h1:has-text('Fill bank D')")
+    assert "bank=D" in page.url

@@ -73,6 +73,17 @@ def test_every_format_plays_in_the_browser(uploaded, name):
     assert "playing" in (row.get_attribute("class") or "")
 
 
+def test_a_click_on_a_rows_empty_space_plays_it(uploaded):
+    page = uploaded
+    row = page.locator("#sample-rows tr", has_text="Snare Crack")
+    row.locator("td").nth(4).click()  # the Length cell
+    page.wait_for_function("document.getElementById('audition').currentTime > 0.05", timeout=10_000)
+    assert "playing" in (row.get_attribute("class") or "")
+    assert page.evaluate("document.getElementById('audition').src").endswith(
+        f"/samples/{Sample.objects.get(name='Snare Crack').pk}/audio/"
+    )
+
+
 def test_keyboard_audition(uploaded):
     page = uploaded
     page.locator("h1").click()
