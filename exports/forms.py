@@ -1,7 +1,7 @@
 from django import forms
 
 from exports.models import Export
-from exports.planning import ExportRefused, checked_folder
+from exports.planning import ExportRefused, allowed_roots, checked_folder
 from kits.models import BANKS
 
 
@@ -35,6 +35,18 @@ class ExportForm(forms.ModelForm):
             ),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allowed_roots():
+            # Only ZIPs can work; say once how folder exports are switched on.
+            del self.fields["output_path"]
+            destination = self.fields["destination"]
+            destination.choices = [(Export.Destination.ZIP, Export.Destination.ZIP.label)]
+            destination.help_text = (
+                "To write straight into a folder such as an SD card, set SP404_EXPORT_ROOTS "
+                "to the folders allowed and restart the app."
+            )
+
     def clean_output_path(self):
         path = self.cleaned_data.get("output_path", "").strip()
         if self.cleaned_data.get("destination") != Export.Destination.FOLDER:
@@ -47,12 +59,3 @@ class ExportForm(forms.ModelForm):
             return str(checked_folder(path))
         except ExportRefused as refusal:
             raise forms.ValidationError(str(refusal)) from None
-
-    def clean(self):
-        cleaned = super().clean()
-        # The destination is cleaned after the path; check the pairing here too.
-        if cleaned.get("destination") == Export.Destination.FOLDER and not cleaned.get(
-            "output_path"
-        ):
-            self.add_error("output_path", "Choose the folder to write into.")
-        return cleaned

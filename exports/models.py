@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from library.models.preferences import ExportFormat, ExportOrganisation
 
@@ -147,6 +148,32 @@ class Export(models.Model):
             and bool(self.output_path)
         )
 
+    def cancel(self) -> None:
+        """Stop the export: at once if it has not started, else after the file being written."""
+        exports = Export.objects.filter(pk=self.pk)
+        exports.filter(status=self.Status.PENDING).update(
+            status=self.Status.CANCELLED, finished_at=timezone.now()
+        )
+        # The runner sets finished_at when it notices, so a resume cannot race it.
+        exports.filter(status=self.Status.RUNNING).update(status=self.Status.CANCELLED)
+
+    @property
+    def resume_label(self) -> str:
+        """What resuming would do, as a button says it; empty when there is nothing to resume."""
+        if not self.is_finished or self.finished_at is None:
+            return ""
+        counts = self.items.aggregate(
+            waiting=Count("pk", filter=Q(status=ExportItemStatus.PENDING)),
+            failed=Count("pk", filter=Q(status=ExportItemStatus.FAILED)),
+        )
+        waiting = files(counts["waiting"]) + " left" if counts["waiting"] else ""
+        failed = files(counts["failed"], "failed") if counts["failed"] else ""
+        if waiting and failed:
+            return f"Resume: export the {waiting} and retry the {failed}"
+        if waiting:
+            return f"Resume: export the {waiting}"
+        return f"Retry the {failed}" if failed else ""
+
     def options(self):
         """The conversion settings as the SP-404 module takes them."""
         from exports.sp404 import ExportOptions
@@ -161,6 +188,12 @@ class Export(models.Model):
             pad_short=self.pad_short,
             uppercase=self.uppercase,
         )
+
+
+def files(count: int, adjective: str = "") -> str:
+    """ "1 file", "3 failed files"."""
+    words = [str(count), adjective, "file" if count == 1 else "files"]
+    return " ".join(word for word in words if word)
 
 
 class ExportItemStatus(models.TextChoices):

@@ -171,23 +171,23 @@ def finish_cancelled(export: Export) -> Export:
     return export
 
 
-def retry_failed(export: Export) -> int:
-    """Queue the failed files again; returns how many.
+def resume(export: Export) -> int:
+    """Queue again what a cancelled or failed export left undone; returns how many files.
 
-    A ZIP's staging files are gone once it is packed, so a ZIP export is redone
-    whole; a folder export redoes only what failed.
+    A ZIP's staging files are gone once it is packed or cancelled, so a ZIP export
+    is redone whole; a folder export redoes only the files that failed or never ran.
     """
-    failed = export.items.filter(status=ExportItem.Status.FAILED)
-    count = failed.count()
-    if not count:
+    if not export.resume_label:
         return 0
+    unfinished = export.items.exclude(status=ExportItem.Status.DONE)
+    count = unfinished.count()
     if export.destination == Export.Destination.ZIP:
         if export.output_path:
             Path(export.output_path).unlink(missing_ok=True)
         export.output_path = ""
         export.items.update(status=ExportItem.Status.PENDING, error="", verification="")
     else:
-        failed.update(status=ExportItem.Status.PENDING, error="")
+        unfinished.update(status=ExportItem.Status.PENDING, error="", verification="")
     export.status = Export.Status.PENDING
     export.processed_files = export.items.exclude(status=ExportItem.Status.PENDING).count()
     export.finished_at = None

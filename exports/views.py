@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from exports.forms import ExportForm
 from exports.models import Export
 from exports.planning import ExportRefused, create_export, entries_for_kit
-from exports.runner import retry_failed
+from exports.runner import resume
 from exports.tasks import queue_export
 from kits.models import Kit
 from library.filters import LibraryFilterForm
@@ -82,7 +82,12 @@ def new(request):
 
 
 def start(owner, form: ExportForm, source) -> Export:
-    fields = {name: form.cleaned_data[name] for name in ExportForm.Meta.fields}
+    # The folder field is left out when folder exports are off.
+    fields = {
+        name: form.cleaned_data[name]
+        for name in ExportForm.Meta.fields
+        if name in form.cleaned_data
+    }
     kit = source.get("kit")
     banks = "".join(form.cleaned_data["banks"]) if kit else ""
     if kit:
@@ -122,16 +127,23 @@ def download(request, pk):
 @require_POST
 def cancel(request, pk):
     export = get_object_or_404(Export.objects.owned_by(request.user), pk=pk)
-    if not export.is_finished:
-        Export.objects.filter(pk=export.pk).update(status=Export.Status.CANCELLED)
+    if export.status == Export.Status.PENDING:
+        export.cancel()
+        messages.info(request, "Cancelled before it started.")
+    elif not export.is_finished:
+        export.cancel()
         messages.info(request, "The export stops after the file it is writing.")
     return redirect("exports:export_detail", pk=export.pk)
 
 
 @require_POST
 def retry(request, pk):
+    """Resume a cancelled export and retry its failed files."""
     export = get_object_or_404(Export.objects.owned_by(request.user), pk=pk)
-    if export.is_finished and retry_failed(export):
+    label = export.resume_label
+    if label and resume(export):
         queue_export(export)
-        messages.info(request, "Trying the failed files again.")
+        messages.info(request, f"{label}: started.")
+    else:
+        messages.warning(request, "There is nothing left to export here.")
     return redirect("exports:export_detail", pk=export.pk)

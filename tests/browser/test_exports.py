@@ -53,3 +53,70 @@ def test_export_a_kit_and_unzip_the_download(page, live_server, tmp_path, monkey
         archive.extractall(tmp_path / "unzipped")
     info = sf.info(tmp_path / "unzipped" / "Dusty Kit" / "A" / "13 Kick.wav")
     assert (info.samplerate, info.subtype) == (48000, "PCM_16")
+
+
+def make_kit(owner, tmp_path, name="Dusty Kit"):
+    kit = Kit.objects.create(owner=owner, name=name)
+    for pad, (sound, audio) in enumerate(
+        [("Kick", audiogen.kick()), ("Snare", audiogen.snare())], start=13
+    ):
+        path = write_audio(tmp_path / f"{sound}.wav", audio)
+        KitPad.objects.create(
+            kit=kit, bank="A", pad_number=pad, sample=import_file(owner, path, path.name).sample
+        )
+    return kit
+
+
+def test_a_cancelled_export_can_be_resumed(page, live_server, tmp_path, monkeypatch, screenshot):
+    log_in(page, live_server)
+    kit = make_kit(get_user_model().objects.get(), tmp_path)
+    page.goto(f"{live_server.url}/exports/new/?kit={kit.pk}")
+    # No cluster runs here: the export waits in the queue until it is cancelled.
+    page.click("button:has-text('Start export')")
+    page.click("button:has-text('Cancel')")
+    resume = page.locator("#resume-button")
+    assert resume.inner_text() == "Resume: export the 2 files left"
+    screenshot("export-cancelled")
+    monkeypatch.setattr(Conf, "SYNC", True)
+    resume.click()
+    page.wait_for_selector("#download-link", timeout=30_000)
+    assert "Completed" in page.inner_text("#export-progress")
+    screenshot("export-resumed")
+
+
+def test_exports_list_fits_a_phone(page, live_server, tmp_path, monkeypatch, screenshot):
+    monkeypatch.setattr(Conf, "SYNC", True)
+    log_in(page, live_server)
+    kit = make_kit(
+        get_user_model().objects.get(), tmp_path, name="A Very Long Kit Name For The Summer Tour"
+    )
+    page.goto(f"{live_server.url}/exports/new/?kit={kit.pk}")
+    page.click("button:has-text('Start export')")
+    page.wait_for_selector("#download-link", timeout=30_000)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/exports/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    name = page.locator(".export-name").first
+    assert name.get_attribute("title") == "A Very Long Kit Name For The Summer Tour"
+    download = page.locator("a:has-text('Download')").first
+    box = download.bounding_box()
+    assert box and box["x"] + box["width"] <= 390
+    screenshot("exports-list-phone")
+    name.click()
+    page.wait_for_selector("#export-progress")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot("export-detail-phone")
+
+
+def test_the_export_form_offers_only_destinations_that_work(
+    page, live_server, tmp_path, settings, screenshot
+):
+    settings.EXPORT_FOLDER_ROOTS = []
+    log_in(page, live_server)
+    kit = make_kit(get_user_model().objects.get(), tmp_path)
+    page.goto(f"{live_server.url}/exports/new/?kit={kit.pk}")
+    options = page.locator("#id_destination option").all_inner_texts()
+    assert options == ["ZIP download"]
+    assert page.locator("#id_output_path").count() == 0
+    assert "SP404_EXPORT_ROOTS" in page.inner_text(".field-destination")
+    screenshot("export-form-without-folders")

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from exports.models import Export, ExportItem
-from exports.runner import remove_expired, retry_failed
+from exports.runner import remove_expired, resume, run
 from exports.tasks import run_export
 from kits.models import Kit, KitPad
 from library.importing import import_file
@@ -130,11 +130,20 @@ def test_folder_exports_only_under_allowed_roots(client_for, user, kit, tmp_path
     settings.EXPORT_FOLDER_ROOTS = []
     data = {"kit": kit.pk, "name": "Card", "format": "wav", "sample_rate": 48000, "bit_depth": 16,
             "organisation": "kit", "destination": "folder", "output_path": str(card)}  # fmt: skip
-    refused = client.post(reverse("exports:new"), data)
-    assert "administrator has not allowed" in refused.content.decode()
+    form = client.get(reverse("exports:new"), {"kit": kit.pk}).context["form"]
+    assert [value for value, _ in form.fields["destination"].choices] == ["zip"]
+    assert "output_path" not in form.fields
+    assert "SP404_EXPORT_ROOTS" in form.fields["destination"].help_text
+    refused = client.post(reverse("exports:new"), data).context["form"]
+    assert list(refused.errors) == ["destination"]
+    assert len(refused.errors["destination"]) == 1
     settings.EXPORT_FOLDER_ROOTS = [str(tmp_path / "card")]
     escape = client.post(reverse("exports:new"), {**data, "output_path": f"{card}/../../.."})
     assert "may only be written under" in escape.content.decode()
+    missing = client.post(reverse("exports:new"), {**data, "output_path": ""}).context["form"]
+    assert missing.errors == {
+        "output_path": ["Choose the folder to write into, such as the SD card's IMPORT folder."]
+    }
     assert not Export.objects.exists()
     client.post(reverse("exports:new"), data)
     run_export(Export.objects.get().pk)
@@ -154,7 +163,8 @@ def test_a_file_that_cannot_be_converted_fails_alone_and_can_be_retried(client_f
     failed = export.items.get(status=ExportItem.Status.FAILED)
     assert failed.error
     Path(sample.file.path).write_bytes(original)
-    assert retry_failed(export) == 1
+    assert export.resume_label == "Retry the 1 failed file"
+    assert resume(export) == 1
     run_export(export.pk)
     export.refresh_from_db()
     assert export.file_count == 4
@@ -169,6 +179,52 @@ def test_cancel_stops_an_export(client_for, user, kit):
     export.refresh_from_db()
     assert export.status == Export.Status.CANCELLED
     assert not export.output_path
+
+
+def test_a_cancelled_export_resumes_from_its_page(
+    client_for, user, kit, django_capture_on_commit_callbacks
+):
+    client = client_for(user)
+    export = start_export(client, kit)
+    client.post(reverse("exports:cancel", args=[export.pk]))
+    assert run_export(export.pk) == "skipped"
+    page = client.get(reverse("exports:export_detail", args=[export.pk])).content.decode()
+    assert "Resume: export the 4 files left" in page
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        client.post(reverse("exports:retry", args=[export.pk]))
+    assert len(queued) == 1
+    assert run_export(export.pk) == Export.Status.COMPLETED
+    export.refresh_from_db()
+    assert (export.file_count, export.processed_files) == (4, 4)
+
+
+def test_a_folder_export_cancelled_midway_writes_only_the_files_left(user, kit, tmp_path, settings):
+    settings.EXPORT_FOLDER_ROOTS = [str(tmp_path)]
+    export = start_export_to_folder(user, kit, tmp_path)
+    written = []
+
+    def cancel_after_the_first_file(item):
+        written.append(item.output_name)
+        Export.objects.get(pk=export.pk).cancel()
+
+    export = run(export, progress=cancel_after_the_first_file)
+    assert export.status == Export.Status.CANCELLED and export.finished_at
+    assert export.resume_label == "Resume: export the 3 files left"
+    assert resume(export) == 3
+    export = run(Export.objects.get(pk=export.pk), progress=lambda item: written.append(item))
+    assert export.status == Export.Status.COMPLETED
+    assert export.items.filter(status=ExportItem.Status.DONE).count() == 4
+    assert len(written) == 4
+    assert export.resume_label == ""
+
+
+def start_export_to_folder(user, kit, folder):
+    from exports.planning import create_export, entries_for_kit
+
+    return create_export(
+        user, entries=entries_for_kit(kit, ""), name=kit.name, source=Export.Source.KIT,
+        kit=kit, organisation="kit", destination="folder", output_path=str(folder),
+    )  # fmt: skip
 
 
 def test_expired_zips_are_removed_but_history_stays(client_for, user, kit):
