@@ -100,8 +100,8 @@ def pad_map_rows(export: Export) -> list[PadMapRow]:
         )
         rows.append(
             PadMapRow(
-                bank=item.bank or "-",
-                pad_number=item.pad_number or 0,
+                bank=item.bank,
+                pad_number=item.pad_number,
                 file_path=item.output_name.split("/", 1)[-1],
                 tempo_bpm=sample.tempo_bpm if sample else None,
                 key=key,

@@ -100,10 +100,10 @@ class VerificationResult:
 
 @dataclass(frozen=True)
 class PadMapRow:
-    """One pad in a kit README: where its file goes and how to set the pad."""
+    """One file in a README: the bank and pad it goes on (if any) and how to set the pad."""
 
-    bank: str
-    pad_number: int
+    bank: str  # "" for a file that is not on a kit's pad
+    pad_number: int | None
     file_path: str
     tempo_bpm: float | None = None
     key: str | None = None
@@ -142,11 +142,20 @@ def verify(
 
 
 def pad_map_text(export_name: str, rows: Iterable[PadMapRow | Mapping]) -> str:
-    """A plain-ASCII README that maps each bank and pad to its file and pad settings."""
-    pads = sorted(map(_as_pad_map_row, rows), key=lambda row: (row.bank.upper(), row.pad_number))
-    table = [_README_COLUMNS, *map(_readme_cells, pads)]
+    """A plain-ASCII README that maps each bank and pad to its file and pad settings.
+
+    Files that are not on a pad come last; when none is on a pad, the table is
+    just files with their tempo and key.
+    """
+    pads = sorted(
+        map(_as_pad_map_row, rows),
+        key=lambda row: (not row.bank, row.bank.upper(), row.pad_number or 0, row.file_path),
+    )
+    on_pads = any(row.bank for row in pads)
+    columns = slice(None) if on_pads else slice(2, 5)
+    table = [_README_COLUMNS[columns], *(_readme_cells(row)[columns] for row in pads)]
     widths = [max(len(cells[column]) for cells in table) for column in range(len(table[0]))]
-    lines = [*_readme_introduction(export_name), _readme_line(table[0], widths)]
+    lines = [*_readme_introduction(export_name, on_pads), _readme_line(table[0], widths)]
     for index, (row, cells) in enumerate(zip(pads, table[1:], strict=True)):
         if index and row.bank.upper() != pads[index - 1].bank.upper():
             lines.append("")
@@ -229,7 +238,7 @@ def _readme_cells(row: PadMapRow) -> tuple[str, ...]:
     """The text of each column for one pad."""
     return (
         to_ascii(row.bank).upper(),
-        str(row.pad_number),
+        "" if row.pad_number is None else str(row.pad_number),
         to_ascii(row.file_path.replace(os.sep, "/")),
         "-" if row.tempo_bpm is None else f"{round(row.tempo_bpm, 2):g}",
         to_ascii(row.key) if row.key else "-",
@@ -246,21 +255,22 @@ def _pitch_text(semitones: float | None) -> str:
     return f"{round(semitones, 2):+g}"
 
 
-def _readme_introduction(export_name: str) -> list[str]:
-    """The title and the steps to load the kit onto the unit."""
-    title = f"SP-404MK2 kit: {to_ascii(export_name).strip()}"
-    return [
-        title,
-        "=" * len(title),
-        "",
-        "How to load it:",
+def _readme_introduction(export_name: str, on_pads: bool) -> list[str]:
+    """The title and the steps to load the kit (or loose samples) onto the unit."""
+    title = f"SP-404MK2 {'kit' if on_pads else 'samples'}: {to_ascii(export_name).strip()}"
+    steps = [
         "1. Copy this folder into the IMPORT folder on the SD card.",
         "2. On the SP-404MK2 press SHIFT + pad 14 (IMPORT), choose SD-CARD, then SAMPLE.",
-        "3. Open this folder and import each file onto the bank and pad listed below.",
-        "4. Set volume, pitch, gate, loop and reverse on each pad as listed:",
-        "   the files do not carry these settings.",
-        "",
     ]
+    if on_pads:
+        steps += [
+            "3. Open this folder and import each file onto the bank and pad listed below.",
+            "4. Set volume, pitch, gate, loop and reverse on each pad as listed:",
+            "   the files do not carry these settings.",
+        ]
+    else:
+        steps.append("3. Open this folder and import each file onto a pad of your choice.")
+    return [title, "=" * len(title), "", "How to load it:", *steps, ""]
 
 
 def _readme_line(cells: tuple[str, ...], widths: list[int]) -> str:

@@ -267,3 +267,16 @@ def test_library_bulk_export_goes_to_the_export_form(client_for, user, kit):
     assert response["Location"].startswith(reverse("exports:new") + "?samples=")
     page = client_for(user).get(response["Location"])
     assert "4 selected samples" in page.content.decode()
+
+
+def test_a_selection_readme_lists_files_without_bank_or_pad(client_for, user, kit):
+    ids = ",".join(str(pad.sample_id) for pad in kit.pads.all())
+    data = {"samples": ids, "name": "Picks", "format": "wav", "sample_rate": 48000,
+            "bit_depth": 16, "organisation": "flat", "destination": "zip"}  # fmt: skip
+    client_for(user).post(reverse("exports:new"), data)
+    export = Export.objects.get()
+    run_export(export.pk)
+    export.refresh_from_db()
+    readme = zipfile.ZipFile(export.output_path).read("Picks/README.txt").decode()
+    assert "Bank" not in readme and "-  0" not in readme
+    assert "\r\nKeys.wav " in readme

@@ -504,3 +504,21 @@ def test_pad_map_is_ascii_with_crlf_lines_in_bank_and_pad_order():
     assert chop[4:] == ["-", "-", "100", "-2", "on", "off", "off"]
     assert "C# minor" in text
     assert "92.5" in text
+
+
+def test_pad_map_lists_files_not_on_a_kit_without_bank_or_pad():
+    rows = [
+        sp404.PadMapRow("", None, "Picks/SNARE.wav", key="A minor"),
+        sp404.PadMapRow("", None, "Picks/KICK.wav", tempo_bpm=90),
+    ]
+    text = sp404.pad_map_text("Picks", rows)
+    lines = text.split("\r\n")
+    assert lines[0] == "SP-404MK2 samples: Picks"
+    header = next(line for line in lines if line.startswith("File"))
+    assert header.split() == ["File", "Tempo", "Key"]
+    assert "Bank" not in text and " 0 " not in text and "Bank -" not in text
+    assert [line.split()[0] for line in lines if line.startswith("Picks/")] == [
+        "Picks/KICK.wav",
+        "Picks/SNARE.wav",
+    ]
+    assert "onto a pad of your choice" in text
