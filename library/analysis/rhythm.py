@@ -45,7 +45,7 @@ ACF_BLUR_FRAMES = 1.0
 HOLD_FRAMES = 7  # 20 ms of 2.9 ms envelope frames: one period of a 50 Hz note.
 LOUDNESS_EXPONENT = 0.3  # Stevens' power law: loudness grows as power^0.3.
 BAND_EDGES_HZ = (150.0, 2500.0)  # Kick and bass | snare, clap and toms | hats and cymbals.
-BODY_BAND = 1  # Column of band_strengths where snares and claps sound.
+BODY_BAND = 1  # Column of band_strengths for 150-2500 Hz; 0 is below, 2 above.
 OCTAVE_FLOOR = 0.3  # Share of the best score an octave needs for the backbeat to choose it.
 MAX_OFFBEAT_SHARE = 0.5
 MAX_ONSETS_PER_BEAT = 6  # Steady onsets per beat at most: sixteenth-note triplets.
@@ -87,19 +87,22 @@ def onset_envelope(mel: np.ndarray, mel_freqs: np.ndarray) -> np.ndarray:
     subdivision by these accents.  The bands (kick and bass; snare, clap and
     toms; hats and cymbals) tell the backbeat from the beat.
     """
-    weighted = mel * librosa.db_to_power(librosa.A_weighting(mel_freqs, min_db=None))
+    ear = librosa.db_to_power(librosa.A_weighting(mel_freqs, min_db=None))
+    weighted = mel * ear
     top = float(weighted.max())
     if top <= 0:
         return np.zeros((len(BAND_EDGES_HZ) + 2, len(mel)))
     loudness = (weighted / top) ** LOUDNESS_EXPONENT
-    whole = _rises(loudness).sum(axis=1) / loudness.sum(axis=1).max()
+    rises = _rises(loudness)
+    whole = rises.sum(axis=1) / loudness.sum(axis=1).max()
     # The bands are compared with each other, so without the ear's weighting,
-    # which would leave a kick drum nearly nothing below 150 Hz.
-    unweighted = (mel / max(float(mel.max()), 1e-30)) ** LOUDNESS_EXPONENT
-    rises = _rises(unweighted) / unweighted.sum(axis=1).max()
+    # which would leave a kick drum nearly nothing below 150 Hz; undoing it
+    # per band costs a product, not a second compression of the spectrogram.
+    unweighting = np.divide(1.0, ear, out=np.zeros_like(ear), where=ear > 0) ** LOUDNESS_EXPONENT
     band_of = np.searchsorted(BAND_EDGES_HZ, mel_freqs)
-    bands = [rises[:, band_of == band].sum(axis=1) for band in range(len(BAND_EDGES_HZ) + 1)]
-    return np.vstack([whole, *bands])
+    in_band = (band_of[:, None] == np.arange(len(BAND_EDGES_HZ) + 1)) * unweighting[:, None]
+    scale = max(float((loudness @ unweighting).max()), 1e-30)
+    return np.vstack([whole, (rises @ in_band).T / scale])
 
 
 def _rises(loudness: np.ndarray) -> np.ndarray:
@@ -380,11 +383,13 @@ def _octave_apart(bpm: float, other: float) -> bool:
 def offbeat_share(onsets: Onsets, bpm: float) -> float:
     """The strongest snare half-way between beats over the strongest one on a beat.
 
-    Beats are counted from the first strong onset: a loop starts on its downbeat.  A kick sounds in the snare's
-    band too, but less than in its own; a snare sounds in the snare's band far more.
+    Beats are counted from the first strong onset: a loop starts on its
+    downbeat.  A snare is a drum's body and its wires at once, with little
+    below 150 Hz: a kick has the low band, a tom little of the bright one and
+    a hi-hat little of the body.
     """
     bands = onsets.band_strengths
-    snare = np.maximum(bands[:, BODY_BAND] - bands[:, BODY_BAND - 1], 0.0)
+    snare = np.maximum(np.minimum(bands[:, BODY_BAND], bands[:, BODY_BAND + 1]) - bands[:, 0], 0.0)
     anchor = onsets.times[int(np.argmax(onsets.strengths >= 0.5 * onsets.strengths.max()))]
     position = ((onsets.times - anchor) * bpm / 60) % 1.0
     on = snare[(position < BEAT_WINDOW) | (position > 1 - BEAT_WINDOW)].max(initial=0.0)
