@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from exports.models import Export, ExportItem
@@ -280,3 +280,23 @@ def test_a_selection_readme_lists_files_without_bank_or_pad(client_for, user, ki
     readme = zipfile.ZipFile(export.output_path).read("Picks/README.txt").decode()
     assert "Bank" not in readme and "-  0" not in readme
     assert "\r\nKeys.wav " in readme
+
+
+def test_export_kit_command_picks_the_users_kit_when_names_clash(user, other_user, kit, tmp_path):
+    Kit.objects.create(owner=other_user, name="Boom Bap Kit")
+    with pytest.raises(CommandError, match=r"2 kits are named 'Boom Bap Kit'.*--user"):
+        call_command("export_kit", "Boom Bap Kit", "--to", str(tmp_path), stdout=StringIO())
+    out = StringIO()
+    target = tmp_path / "card" / "IMPORT"
+    call_command("export_kit", "Boom Bap Kit", "--user", "alice", "--to", str(target), stdout=out)
+    assert (target / "Boom Bap Kit" / "A" / "14 Snare Crack.wav").exists()
+    assert "4 files written and verified, 0 failed." in out.getvalue()
+    with pytest.raises(CommandError, match="No kit with id or name 'Boom Bap Kit' owned by bob"):
+        Kit.objects.filter(owner=other_user).delete()
+        call_command("export_kit", "Boom Bap Kit", "--user", "bob", "--to", str(tmp_path))
+
+
+def test_export_kit_command_says_why_it_cannot_write_to_a_file(user, kit, tmp_path):
+    (tmp_path / "taken").write_text("")
+    with pytest.raises(CommandError, match="is a file, not a folder"):
+        call_command("export_kit", "Boom Bap Kit", "--to", str(tmp_path / "taken" / "IMPORT"))

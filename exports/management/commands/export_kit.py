@@ -3,6 +3,7 @@
 import shutil
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from exports.models import Export
@@ -10,28 +11,35 @@ from exports.planning import ExportRefused, create_export, entries_for_kit
 from exports.runner import run
 from kits.models import Kit
 from library.management.commands.import_samples import BAR_WIDTH
+from library.management.quiet import library_logs_at_warning
 from library.models.preferences import ExportOrganisation
 
 
 class Command(BaseCommand):
     help = (
-        "Export a kit (by id or exact name) as SP-404MK2-ready files into PATH, or as a ZIP there."
+        "Export a kit (by id or exact name) as SP-404MK2-ready files into a folder, "
+        "or as a ZIP there; the folder is created if it does not exist."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("kit", help="The kit's id or its exact name.")
-        parser.add_argument("--to", required=True, type=Path, help="Folder to write into.")
+        parser.add_argument(
+            "--to", required=True, type=Path, help="Folder to write into (created if missing)."
+        )
+        parser.add_argument("--user", help="The kit's owner, when several users have that name.")
         parser.add_argument("--format", choices=["wav", "aiff"], default="wav")
         parser.add_argument(
             "--zip", action="store_true", help="Write one ZIP file into the folder."
         )
         parser.add_argument("--banks", default="", help="Only these banks, e.g. ABC.")
 
-    def handle(self, *args, kit, to, format, zip, banks, **options):
-        found = self.find_kit(kit)
-        folder = to.expanduser().resolve()
-        if not folder.is_dir():
-            raise CommandError(f"{folder} is not a folder.")
+    def handle(self, *args, **options):
+        with library_logs_at_warning(options["verbosity"]):
+            self.export(**options)
+
+    def export(self, *, kit, to, user, format, zip, banks, **options):
+        found = self.find_kit(kit, user)
+        folder = self.prepared_folder(to)
         entries = entries_for_kit(found, banks.upper())
         try:
             export = create_export(
@@ -57,14 +65,40 @@ class Command(BaseCommand):
         if export.status != Export.Status.COMPLETED:
             raise CommandError(export.error or "The export failed.")
 
-    def find_kit(self, name_or_id: str) -> Kit:
-        kits = (
-            Kit.objects.filter(pk=int(name_or_id)) if name_or_id.isdigit() else Kit.objects.none()
-        )
-        kits = kits or Kit.objects.filter(name=name_or_id)
-        if kits.count() != 1:
-            raise CommandError(f"No single kit with id or name {name_or_id!r}.")
-        return kits.get()
+    def find_kit(self, name_or_id: str, username: str | None) -> Kit:
+        kits = Kit.objects.select_related("owner")
+        owner = ""
+        if username:
+            if not get_user_model().objects.filter(username=username).exists():
+                raise CommandError(f"No user named {username!r}.")
+            kits = kits.filter(owner__username=username)
+            owner = f" owned by {username}"
+        matches = list(kits.filter(pk=int(name_or_id))) if name_or_id.isdigit() else []
+        matches = matches or list(kits.filter(name=name_or_id))
+        if not matches:
+            raise CommandError(f"No kit with id or name {name_or_id!r}{owner}.")
+        if len(matches) > 1:
+            choices = ", ".join(f"id {kit.pk} of {kit.owner.get_username()}" for kit in matches)
+            raise CommandError(
+                f"{len(matches)} kits are named {name_or_id!r} ({choices}): "
+                "name the owner with --user NAME, or give the kit's id."
+            )
+        return matches[0]
+
+    def prepared_folder(self, path: Path) -> Path:
+        """The --to folder, created with its parents when missing."""
+        folder = path.expanduser().resolve()
+        existing = next(parent for parent in [folder, *folder.parents] if parent.exists())
+        if not existing.is_dir():
+            raise CommandError(f"{existing} is a file, not a folder: choose another --to.")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CommandError(
+                f"Cannot create {folder} ({error.strerror}): create it yourself "
+                "or choose another --to."
+            ) from None
+        return folder
 
     def progress_bar(self, total: int):
         done = 0

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from library.importing import start_batch
+from library.management.quiet import library_logs_at_warning
 from library.models import Batch, BatchItem
 from library.sources import import_paths, import_url
 
@@ -41,7 +42,11 @@ class Command(BaseCommand):
         parser.add_argument("--url", help="Download an audio file or a ZIP from this link.")
         parser.add_argument("--name", help="Name of the import (default: from the paths).")
 
-    def handle(self, *args, paths, user, url, name, **options):
+    def handle(self, *args, **options):
+        with library_logs_at_warning(options["verbosity"]):
+            self.run(**options)
+
+    def run(self, *, paths, user, url, name, **options):
         if not paths and not url:
             raise CommandError("Give at least one PATH or --url.")
         try:
