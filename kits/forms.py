@@ -29,12 +29,6 @@ class KitForm(forms.ModelForm):
             raise forms.ValidationError("You already have a kit with this name.")
         return name
 
-    def clean(self):
-        data = super().clean()
-        if bool(data.get("key")) != bool(data.get("scale")):
-            raise forms.ValidationError("Choose both a key and a scale, or neither.")
-        return data
-
 
 class SlotForm(forms.Form):
     """One pad: a bank letter and a pad number."""

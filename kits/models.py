@@ -7,7 +7,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kits import rules
-from library.models.samples import KEY_CHOICES, SCALE_CHOICES, null_or_between
+from library.models.samples import (
+    KEY_AND_SCALE_TOGETHER,
+    KEY_CHOICES,
+    MAX_TEMPO_BPM,
+    MIN_TEMPO_BPM,
+    SCALE_CHOICES,
+    TEMPO_RANGE,
+    null_or_between,
+)
 
 BANKS = "ABCDEFGHIJ"
 PADS_PER_BANK = 16
@@ -48,14 +56,25 @@ class Kit(models.Model):
     class Meta:
         ordering = ["-updated_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["owner", "name"], name="kit_unique_name_per_owner"),
-            models.CheckConstraint(condition=~Q(name=""), name="kit_name_present"),
+            models.UniqueConstraint(
+                fields=["owner", "name"],
+                name="kit_unique_name_per_owner",
+                violation_error_message="You already have a kit with this name.",
+            ),
             models.CheckConstraint(
-                condition=null_or_between("tempo_bpm", 20, 400), name="kit_tempo_range"
+                condition=~Q(name=""),
+                name="kit_name_present",
+                violation_error_message="Give the kit a name.",
+            ),
+            models.CheckConstraint(
+                condition=null_or_between("tempo_bpm", MIN_TEMPO_BPM, MAX_TEMPO_BPM),
+                name="kit_tempo_range",
+                violation_error_message=TEMPO_RANGE,
             ),
             models.CheckConstraint(
                 condition=Q(key="", scale="") | (~Q(key="") & ~Q(scale="")),
                 name="kit_key_and_scale_together",
+                violation_error_message=KEY_AND_SCALE_TOGETHER,
             ),
         ]
         indexes = [

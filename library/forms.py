@@ -1,6 +1,7 @@
 from django import forms
 
 from library.models import Sample
+from library.models.samples import MAX_TEMPO_BPM, MIN_TEMPO_BPM
 
 
 class UrlImportForm(forms.Form):
@@ -21,11 +22,11 @@ class SampleEditForm(forms.ModelForm):
         labels = {"tempo_bpm": "BPM", "kind": "Type"}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
-    def clean(self):
-        cleaned = super().clean()
-        if bool(cleaned.get("key")) != bool(cleaned.get("scale")):
-            raise forms.ValidationError("Choose both a key and major or minor, or neither.")
-        return cleaned
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tempo_bpm"].widget.attrs.update(
+            min=MIN_TEMPO_BPM, max=MAX_TEMPO_BPM, step="any"
+        )
 
     def save(self, commit=True):
         sample = super().save(commit=False)

@@ -56,6 +56,9 @@ def sample_detail(request, pk):
             field = corrected[0]
             url += "?" + urlencode({"corrected": field, "was": form.initial.get(field) or ""})
         return redirect(url)
+    if form.is_bound:
+        # Validating wrote the refused values onto the instance; the page shows what is saved.
+        sample.refresh_from_db()
     context = {
         "sample": sample,
         "form": form,

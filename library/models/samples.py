@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -20,6 +20,9 @@ FORMAT_CHOICES = [(fmt, fmt.upper()) for fmt in AUDIO_FORMATS]
 
 MIN_TEMPO_BPM = 20
 MAX_TEMPO_BPM = 400
+# What a form says when a value breaks a constraint (never the constraint's name).
+TEMPO_RANGE = f"A tempo is between {MIN_TEMPO_BPM} and {MAX_TEMPO_BPM} BPM, or empty."
+KEY_AND_SCALE_TOGETHER = "Choose both a key and major or minor, or neither."
 # Below this category confidence the label is shown as a guess. The classifier
 # is calibrated so that labels at 0.8 or above are right at least 90% of the
 # time on its held-out sounds; under it, one in several is wrong.
@@ -201,13 +204,17 @@ class Sample(models.Model):
             models.CheckConstraint(
                 condition=(Q(key="", scale="") | (Q(key__in=PITCH_CLASSES) & Q(scale__in=SCALES))),
                 name="sample_key_and_scale_together",
+                violation_error_message=KEY_AND_SCALE_TOGETHER,
             ),
             models.CheckConstraint(
                 condition=null_or_between("tempo_bpm", MIN_TEMPO_BPM, MAX_TEMPO_BPM),
                 name="sample_tempo_range",
+                violation_error_message=TEMPO_RANGE,
             ),
             models.CheckConstraint(
-                condition=null_or_between("rating", 1, 5), name="sample_rating_range"
+                condition=null_or_between("rating", 1, 5),
+                name="sample_rating_range",
+                violation_error_message="A rating is 1 to 5 stars.",
             ),
             models.CheckConstraint(
                 condition=null_or_between("category_confidence", 0, 1),
@@ -250,11 +257,17 @@ class Sample(models.Model):
                 ("pitch_midi",),
                 ("status",),
                 ("duration",),
-                ("genre",),
                 ("source_path",),
                 ("created_at",),
                 ("rating",),
                 ("-last_played_at",),
+            ),
+            # The genre filter ignores case.
+            models.Index(
+                F("owner"),
+                Lower("genre"),
+                condition=Q(deleted_at__isnull=True),
+                name="sample_live_genre_lower",
             ),
             # Favourites are few: their own index answers the filter and its count
             # (its condition matches the filter's SQL, so SQLite can use it).

@@ -52,7 +52,7 @@ def test_edit_with_a_key_but_no_scale_is_refused_with_the_form(client_for, user,
     data = {"name": kit.name, "key": "D", "scale": ""}
     response = client_for(user).post(reverse("kits:edit", args=[kit.pk]), data)
     assert response.status_code == 200
-    assert "both a key and a scale" in response.content.decode()
+    assert "both a key and major or minor" in response.content.decode()
 
 
 def test_delete_asks_first_then_deletes(client_for, user, kit, library):
@@ -366,3 +366,13 @@ def test_a_proposed_tuning_is_kept_with_the_pad_it_fills(client_for, user, kit, 
         {"bank": "C", "pad_number": 13, "sample": low.pk, "pitch": 5, "editor": 1},
     )
     assert kit.pads.get(bank="C", pad_number=13).pitch == 5
+
+
+def test_kit_settings_explain_refused_values_in_words(client_for, user, kit):
+    response = client_for(user).post(
+        reverse("kits:edit", args=[kit.pk]), {"name": kit.name, "tempo_bpm": "1000", "key": "C"}
+    )
+    page = response.content.decode()
+    assert "A tempo is between 20 and 400 BPM, or empty." in page
+    assert page.count("Choose both a key and major or minor, or neither.") == 1
+    assert "onstraint" not in page

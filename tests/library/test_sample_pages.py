@@ -50,6 +50,28 @@ def test_edit_rejects_a_key_without_a_scale(client_for, user, make_sample):
     assert "both a key and major or minor" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("posted", "said"),
+    [
+        ({"tempo_bpm": "1000"}, "A tempo is between 20 and 400 BPM, or empty."),
+        ({"key": "C", "scale": ""}, "Choose both a key and major or minor, or neither."),
+    ],
+)
+def test_refused_values_are_explained_in_words_and_never_shown_as_saved(
+    client_for, user, make_sample, posted, said
+):
+    sample = make_sample(user, tempo_bpm=90.0, kind="loop", category="drum_loop")
+    form = {"name": sample.name, "category": "drum_loop", "kind": "loop", **posted}
+    response = client_for(user).post(reverse("library:sample_detail", args=[sample.pk]), form)
+    page = response.content.decode()
+    assert response.status_code == 200 and page.count(said) == 1
+    assert "Constraint" not in page and "constraint" not in page
+    measured = page[page.index("<h2>Measured</h2>") : page.index("<h2>Edit</h2>")]
+    assert "90.0 BPM" in measured and "(set by you)" not in measured
+    sample.refresh_from_db()
+    assert sample.tempo_bpm == 90.0 and not sample.tempo_set_by_user and not sample.key
+
+
 def test_tempo_double_and_half(client_for, user, make_sample):
     sample = make_sample(user, tempo_bpm=85.0)
     client = client_for(user)
