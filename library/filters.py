@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 from django import forms
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from library.models import Sample, SampleTag
@@ -88,8 +89,13 @@ class LibraryFilterForm(forms.Form):
 
     @staticmethod
     def filter_values(queryset, data):
-        exact = {field: data.get(field) for field in ("genre", "kind", "category", "status")}
+        exact = {field: data.get(field) for field in ("kind", "category", "status")}
         queryset = queryset.filter(**{field: value for field, value in exact.items() if value})
+        if data.get("genre"):
+            # "jungle" finds "Jungle": the lower-cased column has its own index.
+            queryset = queryset.alias(genre_lower=Lower("genre")).filter(
+                genre_lower=Lower(Value(data["genre"].strip()))
+            )
         if data.get("key"):
             queryset = queryset.filter(
                 key_filter(data["key"], data.get("scale"), data.get("compatible"))
@@ -138,6 +144,17 @@ class LibraryFilterForm(forms.Form):
         if sort == "relevance":
             return [F("search_rank").desc(), F("id").desc()] if data.get("q") else SORTS["newest"]
         return SORTS[sort]
+
+
+def genre_names(samples) -> list[str]:
+    """The genres in use, each once whatever its spelling, in its commonest spelling."""
+    spellings = samples.exclude(genre="").values("genre").annotate(uses=Count("pk")).order_by()
+    chosen: dict[str, tuple[int, str]] = {}
+    for row in spellings:
+        key = row["genre"].casefold()
+        if key not in chosen or row["uses"] > chosen[key][0]:
+            chosen[key] = (row["uses"], row["genre"])
+    return sorted((genre for _uses, genre in chosen.values()), key=str.casefold)
 
 
 def midi_notes_of(pitch_class: str) -> list[int]:

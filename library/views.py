@@ -11,7 +11,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
 from kits.models import Kit
-from library.filters import LibraryFilterForm
+from library.filters import LibraryFilterForm, genre_names
 from library.models import DuplicateScan, Sample, SampleTag, Tag
 from library.polling import page_or_progress
 from library.tasks import queue_duplicate_scan
@@ -70,6 +70,8 @@ def index(request):
     template = "library/index.html"
     if request.htmx.target == "results":
         template += "#results"
+    else:
+        context["genre_names"] = genre_names(Sample.objects.owned_by(request.user).alive())
     response = TemplateResponse(request, template, context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response

@@ -219,5 +219,17 @@ def test_list_query_count_is_fixed(
     for _ in range(rows):
         SampleTag.objects.create(sample=make_sample(user), tag=tag)
     client = client_for(user)
-    with django_assert_max_num_queries(8):
+    # Session, user, count, ids, rows, tags of the rows, tag and genre choices, kits.
+    with django_assert_max_num_queries(9):
         client.get(URL, {"q": "sample", "kind": ""})
+
+
+def test_genre_matches_ignoring_case_and_is_offered_once(client_for, user, make_sample):
+    make_sample(user, name="Amen", genre="Jungle")
+    make_sample(user, name="Think", genre="jungle")
+    make_sample(user, name="Reese", genre="Jungle")
+    make_sample(user, name="Apache", genre="Hip hop")
+    client = client_for(user)
+    found = client.get(URL, {"genre": "JUNGLE"})
+    assert {sample.name for sample in found.context["samples"]} == {"Amen", "Think", "Reese"}
+    assert found.context["genre_names"] == ["Hip hop", "Jungle"]
