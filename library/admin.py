@@ -17,6 +17,7 @@ from library.models import (
     UserPreference,
     VibeAnalysis,
 )
+from library.templatetags.money import money
 
 
 class SampleTagInline(admin.TabularInline):
@@ -220,12 +221,16 @@ class ApiUsageAdmin(admin.ModelAdmin):
         "prompt_tokens",
         "completion_tokens",
         "total_tokens",
-        "cost",
+        "cost_display",
     ]
     list_filter = ["model", "operation", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["model", "user__username", "sample__name"]
     list_select_related = ["user", "sample"]
     date_hierarchy = "created_at"
+
+    @admin.display(description="Cost", ordering="cost")
+    def cost_display(self, usage):
+        return money(usage.cost)
 
     def has_add_permission(self, request):
         return False

@@ -135,3 +135,14 @@ def test_price_table_is_editable(client_for, staff_user):
     )
     assert response.status_code == 302
     assert ModelPrice.objects.get().model == "local/llama"
+
+
+def test_api_usage_admin_shows_costs_as_money(client_for, staff_user):
+    for cost in ("0.00030800", "0.00061600"):
+        ApiUsage.objects.create(model="m", operation="single", cost=Decimal(cost), user=staff_user)
+    page = client_for(staff_user).get(reverse("admin:library_apiusage_changelist"))
+    text = page.content.decode()
+    assert "<strong>0.000924 USD</strong>" in text
+    assert "<td>0.000924 USD</td>" in text  # the by-model, by-day and by-operation rows
+    assert "0.000308 USD" in text and "0.000616 USD" in text  # each call's row
+    assert "0.0009240" not in text and "0.00030800" not in text
