@@ -12,6 +12,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+MISSING = "Chromium is not installed (apt-get install chromium)"
+
+
+def is_browser_test(path: str) -> bool:
+    return "tests/browser/" in path
 
 
 def pytest_collection_modifyitems(config, items):
@@ -19,10 +24,27 @@ def pytest_collection_modifyitems(config, items):
         return
     if os.environ.get("CI"):
         raise pytest.UsageError("CI is set but no chromium is installed: browser tests cannot run")
-    skip = pytest.mark.skip(reason="Chromium is not installed (apt-get install chromium)")
+    skip = pytest.mark.skip(reason=MISSING)
     for item in items:
-        if "tests/browser/" in str(item.fspath):
+        if is_browser_test(str(item.fspath)):
             item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One plain line at the end, so skipped browser tests are not mistaken for passes."""
+    if CHROMIUM:
+        return
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if is_browser_test(report.nodeid)
+    ]
+    if skipped:
+        terminalreporter.write_sep("-", "browser tests not run")
+        terminalreporter.write_line(
+            f"{len(skipped)} browser tests skipped: {MISSING}. "
+            "Install it and run make test again to check the pages in a real browser."
+        )
 
 
 @pytest.fixture(scope="session")
