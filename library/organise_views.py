@@ -13,6 +13,7 @@ from library.models import Sample, SampleTag, Tag
 from library.sample_views import next_url
 from library.tasks import queue_vibe, requeue_analysis
 from library.trash import TRASH_DAYS, purge
+from library.vibe import NOT_CONFIGURED, is_configured
 
 BULK_ACTIONS = {"tag", "untag", "genre", "trash", "analyze", "vibe"}
 
@@ -35,6 +36,11 @@ def bulk(request):
         messages.error(request, "Select samples and an action.")
         return safe_next(request)
     value = " ".join(request.POST.get("value", "").split())
+    if action == "vibe" and not is_configured():
+        messages.error(
+            request, NOT_CONFIGURED
+        )  # Nothing would be described: say so, queue nothing.
+        return safe_next(request)
     count = apply_bulk(samples, action, value)
     messages.success(request, f"{BULK_MESSAGES[action]} {count} sample{'s' if count != 1 else ''}.")
     return safe_next(request)
@@ -90,7 +96,7 @@ def apply_bulk(samples, action: str, value: str) -> int:
         elif action == "analyze":
             requeue_analysis(samples)
         elif action == "vibe":
-            queue_vibe([sample.pk for sample in selected], "batch")
+            return queue_vibe([sample.pk for sample in selected], "batch")
     return len(selected)
 
 

@@ -149,16 +149,15 @@ def import_url_task(batch_id: int) -> str:
 def queue_vibe(sample_ids, operation: str) -> int:
     """Describe these samples' vibe in the background once the transaction commits.
 
-    Returns how many were queued; when vibe analysis is not set up, none are, and
-    each sample records why instead.
+    Returns how many were queued; when vibe analysis is not set up, none are and
+    nothing is recorded on the samples (setting it up is the app's state, not
+    theirs): the caller says why.
     """
     from library.models import VibeAnalysis
-    from library.vibe import NOT_CONFIGURED, is_configured
+    from library.vibe import is_configured
 
     sample_ids = list(sample_ids)
     if not is_configured():
-        for sample_id in sample_ids:
-            VibeAnalysis.fail(sample_id, NOT_CONFIGURED)
         return 0
     VibeAnalysis.request(sample_ids)
 

@@ -18,6 +18,11 @@ from library.models import ApiUsage, ModelPrice, UserPreference
 # Costs are kept to 1e-8 USD, like the columns that store them.
 COST_STEP = Decimal("0.00000001")
 CHARACTERS_PER_TOKEN = 3  # Conservative: English averages about four.
+# USD per million prompt and completion tokens of the default model (OpenAI's list
+# price, which OpenRouter passes on), so a fresh install works with only an API
+# key. A row in the price table overrides it; after each call the provider's
+# reported cost is what gets recorded, so this only bounds a call beforehand.
+SHIPPED_PRICES = {"openai/gpt-4o-mini": (Decimal("0.15"), Decimal("0.60"))}
 
 
 class BudgetRefused(Exception):
@@ -47,9 +52,20 @@ def month_spent() -> Decimal:
     return ApiUsage.objects.this_month().aggregate(total=Sum("cost"))["total"] or Decimal(0)
 
 
+def price_of(model: str) -> ModelPrice | None:
+    """The price table's row for the model, else the shipped price of a default model."""
+    price = ModelPrice.objects.filter(model=model).first()
+    if price is None and model in SHIPPED_PRICES:
+        prompt, completion = SHIPPED_PRICES[model]
+        price = ModelPrice(
+            model=model, prompt_price_per_million=prompt, completion_price_per_million=completion
+        )
+    return price
+
+
 def quote(model: str, messages: list[dict], max_tokens: int, *, free: bool) -> Quote:
     """The worst-case cost of a call; refuses a model without a price unless it is free."""
-    price = ModelPrice.objects.filter(model=model).first()
+    price = price_of(model)
     if free:
         return Quote(price=None, worst_case=Decimal(0))
     if price is None:

@@ -84,11 +84,27 @@ def test_a_call_that_exactly_fits_is_made(vibe_on, measured_sample):
 
 @pytest.mark.django_db
 def test_a_model_without_a_price_is_refused(vibe_on, measured_sample):
-    ModelPrice.objects.filter(model=MODEL).delete()
+    preferences = UserPreference.load()
+    preferences.vibe_model = "someone/unpriced-model"
+    preferences.save()
 
     with pytest.raises(VibeError, match="has no price"):
         describe(measured_sample, "single")
     assert vibe_on.requests == []
+
+
+@pytest.mark.django_db
+def test_the_default_model_works_with_only_a_key(vibe_on, measured_sample):
+    ModelPrice.objects.all().delete()
+    preferences = UserPreference.load()
+    preferences.vibe_model = UserPreference._meta.get_field("vibe_model").default
+    preferences.save()
+
+    describe(measured_sample, "single")
+
+    assert len(vibe_on.requests) == 1
+    usage = ApiUsage.objects.get()
+    assert usage.model == "openai/gpt-4o-mini" and usage.cost > 0
 
 
 def run_together(count, work):

@@ -163,14 +163,35 @@ def test_bulk_action_describes_each_selected_sample_with_the_batch_model(
     assert VibeAnalysis.objects.filter(status="ready").count() == 2
 
 
-def test_bulk_action_not_configured_explains_on_the_sample_page(
+def test_bulk_action_not_configured_says_so_and_queues_nothing(
     vibe_off, client_for, user, measured_sample, run_tasks
 ):
     client = client_for(user)
-    client.post(reverse("library:bulk"), {"action": "vibe", "samples": [str(measured_sample.pk)]})
-
+    response = client.post(
+        reverse("library:bulk"),
+        {"action": "vibe", "samples": [str(measured_sample.pk)]},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Vibe analysis is not set up" in page and "Queued" not in page
     assert run_tasks == []
-    assert "SP404_LLM_API_KEY" in client.get(detail(measured_sample)).content.decode()
+    assert not VibeAnalysis.objects.filter(sample=measured_sample).exists()
+
+
+def test_a_refusal_recorded_before_setup_is_forgotten_by_the_migration(measured_sample):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("library.migrations.0013_forget_not_set_up_refusals")
+    VibeAnalysis.objects.create(
+        sample=measured_sample,
+        model="m",
+        status="failed",
+        error="Vibe analysis is not set up. Set...",
+    )
+    migration.forget_refusals(apps, None)
+    assert VibeAnalysis.objects.filter(sample=measured_sample, status="ready", error="").exists()
 
 
 def test_usage_page_shows_the_month_against_the_budget(
