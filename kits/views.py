@@ -100,7 +100,9 @@ def kit_detail(request, pk):
     template = "kits/kit_detail.html"
     if request.htmx.target in PARTIALS:
         # A bank tab also brings what follows the shown bank: the fill link and the forms' bank.
-        template += "#bank-change" if request.htmx.target == "bank-panel" else f"#{request.htmx.target}"
+        template += (
+            "#bank-change" if request.htmx.target == "bank-panel" else f"#{request.htmx.target}"
+        )
     response = TemplateResponse(request, template, page_context(request, kit))
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response

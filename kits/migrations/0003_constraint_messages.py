@@ -5,31 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kits', '0002_pad_removals'),
+        ("kits", "0002_pad_removals"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterConstraint(
-            model_name='kit',
-            name='kit_unique_name_per_owner',
-            constraint=models.UniqueConstraint(fields=('owner', 'name'), name='kit_unique_name_per_owner', violation_error_message='You already have a kit with this name.'),
+            model_name="kit",
+            name="kit_unique_name_per_owner",
+            constraint=models.UniqueConstraint(
+                fields=("owner", "name"),
+                name="kit_unique_name_per_owner",
+                violation_error_message="You already have a kit with this name.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='kit',
-            name='kit_name_present',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='kit_name_present', violation_error_message='Give the kit a name.'),
+            model_name="kit",
+            name="kit_name_present",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True),
+                name="kit_name_present",
+                violation_error_message="Give the kit a name.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='kit',
-            name='kit_tempo_range',
-            constraint=models.CheckConstraint(condition=models.Q(('tempo_bpm__isnull', True), models.Q(('tempo_bpm__gte', 20), ('tempo_bpm__lte', 400)), _connector='OR'), name='kit_tempo_range', violation_error_message='A tempo is between 20 and 400 BPM, or empty.'),
+            model_name="kit",
+            name="kit_tempo_range",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("tempo_bpm__isnull", True),
+                    models.Q(("tempo_bpm__gte", 20), ("tempo_bpm__lte", 400)),
+                    _connector="OR",
+                ),
+                name="kit_tempo_range",
+                violation_error_message="A tempo is between 20 and 400 BPM, or empty.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='kit',
-            name='kit_key_and_scale_together',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('key', ''), ('scale', '')), models.Q(models.Q(('key', ''), _negated=True), models.Q(('scale', ''), _negated=True)), _connector='OR'), name='kit_key_and_scale_together', violation_error_message='Choose both a key and major or minor, or neither.'),
+            model_name="kit",
+            name="kit_key_and_scale_together",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("key", ""), ("scale", "")),
+                    models.Q(
+                        models.Q(("key", ""), _negated=True), models.Q(("scale", ""), _negated=True)
+                    ),
+                    _connector="OR",
+                ),
+                name="kit_key_and_scale_together",
+                violation_error_message="Choose both a key and major or minor, or neither.",
+            ),
         ),
     ]

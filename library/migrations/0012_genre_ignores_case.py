@@ -6,19 +6,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('library', '0011_constraint_messages'),
+        ("library", "0011_constraint_messages"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='sample',
-            name='sample_live_genre',
+            model_name="sample",
+            name="sample_live_genre",
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(models.F('owner'), django.db.models.functions.text.Lower('genre'), condition=models.Q(('deleted_at__isnull', True)), name='sample_live_genre_lower'),
+            model_name="sample",
+            index=models.Index(
+                models.F("owner"),
+                django.db.models.functions.text.Lower("genre"),
+                condition=models.Q(("deleted_at__isnull", True)),
+                name="sample_live_genre_lower",
+            ),
         ),
     ]
