@@ -384,12 +384,12 @@ def offbeat_share(onsets: Onsets, bpm: float) -> float:
     """The strongest snare half-way between beats over the strongest one on a beat.
 
     Beats are counted from the first strong onset: a loop starts on its
-    downbeat.  A snare is a drum's body and its wires at once, with little
-    below 150 Hz: a kick has the low band, a tom little of the bright one and
-    a hi-hat little of the body.
+    downbeat.  A snare is a drum's body and its wires at once (their geometric
+    mean), with little below 150 Hz: a kick has the low band, a tom little of
+    the bright one and a hi-hat little of the body.
     """
     bands = onsets.band_strengths
-    snare = np.maximum(np.minimum(bands[:, BODY_BAND], bands[:, BODY_BAND + 1]) - bands[:, 0], 0.0)
+    snare = np.maximum(np.sqrt(bands[:, BODY_BAND] * bands[:, BODY_BAND + 1]) - bands[:, 0], 0.0)
     anchor = onsets.times[int(np.argmax(onsets.strengths >= 0.5 * onsets.strengths.max()))]
     position = ((onsets.times - anchor) * bpm / 60) % 1.0
     on = snare[(position < BEAT_WINDOW) | (position > 1 - BEAT_WINDOW)].max(initial=0.0)
