@@ -320,3 +320,24 @@ def drone(midi=38, seconds=8.0, sr=SR, seed=13) -> np.ndarray:
     )
     swell = 1 + 0.3 * np.sin(2 * np.pi * t / seconds * 1.5 + seed)
     return normalize(tone * swell)
+
+
+def progression(root="C", scale="major", degrees=(0, 3, 4, 0), seconds=4.0, sr=SR, cents=0.0):
+    """Block triads on scale degrees (minor: harmonic), each over its root in the bass.
+
+    ``cents`` detunes every note alike, as a sample recorded off concert pitch is.
+    """
+    root_midi = 48 + PITCH_CLASSES.index(root) + cents / 100
+    length = seconds / len(degrees)
+    parts = []
+    for degree in degrees:
+        notes = triad(root_midi + 12, scale, degree)
+        tones = [note(m, length, sr, attack=0.02, harmonics=6) for m in notes]
+        bass = note(triad(root_midi - 12, scale, degree)[0], length, sr, attack=0.02, harmonics=4)
+        parts.append(sum(tones) + 0.8 * bass)
+    return normalize(np.concatenate(parts))
+
+
+def cluster(seconds=3.0, sr=SR, low_midi=48) -> np.ndarray:
+    """All twelve pitch classes at once, held: a sound with no key."""
+    return normalize(sum(note(low_midi + step, seconds, sr, attack=0.02) for step in range(12)))

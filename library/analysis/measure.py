@@ -29,7 +29,7 @@ class Measurements:
     zero_crossing_rate: float
     band_shares: np.ndarray
     harmonic_ratio: float
-    chroma: np.ndarray
+    chroma: spectral.PitchClasses
     mfcc_means: np.ndarray
     mfcc_stds: np.ndarray
     envelope: loudness.Envelope
@@ -81,7 +81,7 @@ def measure(signal: np.ndarray, sample_rate: int) -> Measurements:
         dominant_hz=dominant_frequency(spec, spec.active),
         settled_hz=dominant_frequency(spec, settled_frames(spec)),
         upper_harmonic_ratio=spectral.harmonic_ratio(spec, tonal, low_hz=UPPER_BAND_HZ),
-        pitch_classes=count_pitch_classes(chroma) if harmonic >= MIN_PITCHED_SHARE else 0,
+        pitch_classes=count_pitch_classes(chroma.overall) if harmonic >= MIN_PITCHED_SHARE else 0,
         bursts=count_bursts(bright, sample_rate),
     )
     return dataclasses.replace(sound, timbre=timbre.describe(sound, spec, mel, tonal, bright))

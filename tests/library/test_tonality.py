@@ -1,0 +1,68 @@
+"""Key detection on generated audio with known keys: right key, retuned, and no key when unclear."""
+
+import numpy as np
+import pytest
+
+from library.analysis import tonality
+from library.analysis.decoding import ANALYSIS_RATE
+from library.analysis.measure import measure
+from library.analysis.spectral import PitchClasses
+from tests import audiogen
+
+KEYS = [(root, scale) for scale in ("major", "minor") for root in audiogen.PITCH_CLASSES]
+# Progressions that open on the tonic, as loops in a key mostly do.
+PROGRESSIONS = {
+    "major": [(0, 3, 4, 0), (0, 4, 5, 3), (0, 5, 3, 4)],
+    "minor": [(0, 3, 4, 0), (0, 5, 3, 4)],
+}
+
+
+def key_of(audio) -> tonality.Key:
+    sound = measure(audio, ANALYSIS_RATE)
+    return tonality.estimate_key(sound.chroma, sound.harmonic_ratio)
+
+
+@pytest.mark.parametrize(("root", "scale"), KEYS)
+def test_progressions_get_their_key_and_scale(root, scale):
+    for degrees in PROGRESSIONS[scale]:
+        key = key_of(audiogen.progression(root, scale, degrees, 4.0, ANALYSIS_RATE))
+        assert (key.tonic, key.scale) == (root, scale), degrees
+
+
+@pytest.mark.parametrize(("root", "scale"), [("C", "major"), ("F#", "minor"), ("A", "minor")])
+@pytest.mark.parametrize("cents", [-40, 30, 45])
+def test_a_recording_off_concert_pitch_keeps_its_key(root, scale, cents):
+    # Up to 50 cents off, a note still reads as the nearest pitch class, not shared with the next.
+    audio = audiogen.progression(root, scale, (0, 3, 4, 0), 4.0, ANALYSIS_RATE, cents=cents)
+    key = key_of(audio)
+    assert (key.tonic, key.scale) == (root, scale)
+
+
+def test_a_clear_progression_is_given_with_high_confidence():
+    key = key_of(audiogen.progression("D", "major", (0, 3, 4, 0), 4.0, ANALYSIS_RATE))
+    assert key.confidence >= 0.8
+
+
+def test_noise_gets_no_key():
+    noise = np.random.default_rng(0).standard_normal(ANALYSIS_RATE * 2).astype(np.float32) * 0.3
+    assert key_of(noise) == tonality.NO_KEY
+
+
+def test_all_twelve_pitch_classes_at_once_get_no_key():
+    assert key_of(audiogen.cluster(3.0, ANALYSIS_RATE)) == tonality.NO_KEY
+
+
+def test_evidence_that_fits_no_key_better_than_others_gives_no_key():
+    flat = PitchClasses(*(np.ones(12),) * 5, chords=np.full(24, 1 / 24))
+    assert tonality.estimate_key(flat, harmonic_ratio=0.9) == tonality.NO_KEY
+
+
+def test_confidence_is_the_probability_of_the_chosen_key():
+    sound = measure(
+        audiogen.progression("E", "minor", (0, 3, 4, 0), 4.0, ANALYSIS_RATE), ANALYSIS_RATE
+    )
+    probabilities = tonality.key_probabilities(sound.chroma)
+    key = tonality.estimate_key(sound.chroma, sound.harmonic_ratio)
+    assert probabilities.sum() == pytest.approx(1.0)
+    assert key.confidence == pytest.approx(probabilities.max(), abs=1e-3)
+    assert audiogen.PITCH_CLASSES[int(probabilities.argmax()) % 12] == key.tonic
