@@ -141,6 +141,11 @@ class Export(models.Model):
         return self.status in {self.Status.COMPLETED, self.Status.FAILED, self.Status.CANCELLED}
 
     @property
+    def has_stopped(self) -> bool:
+        """Finished, and no runner is still at work on it (a cancel waits for the current file)."""
+        return self.is_finished and (self.finished_at is not None or self.started_at is None)
+
+    @property
     def download_ready(self) -> bool:
         return (
             self.destination == self.Destination.ZIP
@@ -160,7 +165,7 @@ class Export(models.Model):
     @property
     def resume_label(self) -> str:
         """What resuming would do, as a button says it; empty when there is nothing to resume."""
-        if not self.is_finished or self.finished_at is None:
+        if not self.has_stopped:
             return ""
         counts = self.items.aggregate(
             waiting=Count("pk", filter=Q(status=ExportItemStatus.PENDING)),

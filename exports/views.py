@@ -108,7 +108,7 @@ def export_detail(request, pk):
     context = {"export": export, "items": export.items.select_related("sample")}
     return page_or_progress(
         request, "exports/export_detail.html", "progress", "export-progress", context,
-        export.is_finished,
+        export.has_stopped,
     )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from exports.models import Export, ExportItem
-from exports.runner import remove_expired, resume, run
+from exports.runner import finish_cancelled, remove_expired, resume, run
 from exports.tasks import run_export
 from kits.models import Kit, KitPad
 from library.importing import import_file
@@ -300,3 +300,29 @@ def test_export_kit_command_says_why_it_cannot_write_to_a_file(user, kit, tmp_pa
     (tmp_path / "taken").write_text("")
     with pytest.raises(CommandError, match="is a file, not a folder"):
         call_command("export_kit", "Boom Bap Kit", "--to", str(tmp_path / "taken" / "IMPORT"))
+
+
+def test_a_running_export_cancelled_keeps_polling_until_its_runner_stops(client_for, user, kit):
+    client = client_for(user)
+    export = start_export(client, kit)
+    Export.objects.filter(pk=export.pk).update(
+        status=Export.Status.RUNNING, started_at="2026-01-01T00:00Z"
+    )
+    client.post(reverse("exports:cancel", args=[export.pk]))
+    headers = {"HX-Request": "true", "HX-Target": "export-progress"}
+    url = reverse("exports:export_detail", args=[export.pk])
+    stopping = client.get(url, headers=headers)
+    assert stopping.status_code == 200 and b"every 1s" in stopping.content
+    assert b"resume-button" not in stopping.content
+    finish_cancelled(Export.objects.get(pk=export.pk))  # the runner notices, between files
+    stopped = client.get(url, headers=headers)
+    assert stopped.status_code == 286
+    assert b"Resume: export the 4 files left" in stopped.content
+
+
+def test_an_export_cancelled_in_the_queue_before_this_version_can_be_resumed(user, kit):
+    export = start_export_to_folder(user, kit, "/tmp")
+    # What cancelling a queued export used to leave: no finished_at, never started.
+    Export.objects.filter(pk=export.pk).update(status=Export.Status.CANCELLED)
+    export.refresh_from_db()
+    assert export.resume_label == "Resume: export the 4 files left"
