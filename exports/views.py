@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from exports.forms import ExportForm
-from exports.models import Export
+from exports.models import Export, files
 from exports.planning import ExportRefused, create_export, entries_for_kit
 from exports.runner import resume
 from exports.tasks import queue_export
@@ -140,10 +140,10 @@ def cancel(request, pk):
 def retry(request, pk):
     """Resume a cancelled export and retry its failed files."""
     export = get_object_or_404(Export.objects.owned_by(request.user), pk=pk)
-    label = export.resume_label
-    if label and resume(export):
+    count = resume(export)
+    if count:
         queue_export(export)
-        messages.info(request, f"{label}: started.")
+        messages.info(request, f"Resumed: {files(count)} to export.")
     else:
         messages.warning(request, "There is nothing left to export here.")
     return redirect("exports:export_detail", pk=export.pk)

@@ -81,6 +81,7 @@ def test_a_cancelled_export_can_be_resumed(page, live_server, tmp_path, monkeypa
     resume.click()
     page.wait_for_selector("#download-link", timeout=30_000)
     assert "Completed" in page.inner_text("#export-progress")
+    assert "Resumed: 2 files to export." in page.inner_text(".messages")
     screenshot("export-resumed")
 
 
