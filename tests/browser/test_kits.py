@@ -139,3 +139,46 @@ def test_what_depends_on_the_bank_follows_the_tab(page, kit_page, live_server):
     page.click("#fill-bank-link")
     page.wait_for_selector("h1:has-text('Fill bank D')")
     assert "bank=D" in page.url
+
+
+LONG_NAMES = ["hihat_closed02_from_the_vintage_pack", "KICK-808-SUBBY-LONG-TAIL-C1", "Rhodes chord stab with tape wobble 92bpm"]  # fmt: skip
+
+
+def test_long_names_fit_a_phone_without_breaking_mid_word(page, kit_page, live_server, screenshot):
+    owner = kit_page.owner
+    for number, name in enumerate(LONG_NAMES, start=1):
+        digest = f"{1000 + number:064x}"
+        sample = Sample.objects.create(
+            owner=owner, name=name, file=f"audio/{digest}.wav", original_filename=f"{name}.wav",
+            sha256=digest, file_size=1000, format="wav", duration=0.5, sample_rate=48000,
+            channels=2, bit_depth=16, status="ready", kind="one-shot", category="closed_hat",
+        )  # fmt: skip
+        kit_page.assign("A", number, sample)
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in (f"/kits/{kit_page.pk}/", "/", f"/samples/{sample.pk}/"):
+        page.goto(live_server.url + url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+    page.goto(f"{live_server.url}/kits/{kit_page.pk}/")
+    screenshot("kit-long-names-phone")
+    first = page.locator("#pad-A-1 .pad-name")
+    assert first.get_attribute("title") == LONG_NAMES[0]
+    # Lines end only where the name allows it (after "_", "-", a space), never inside a word.
+    breaks = page.evaluate(
+        """(el) => {
+            const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+            const chars = [];
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+              for (let i = 0; i < node.length; i++) {
+                const range = document.createRange();
+                range.setStart(node, i); range.setEnd(node, i + 1);
+                chars.push([node.data[i], range.getBoundingClientRect().top]);
+              }
+            }
+            const found = [];
+            for (let i = 1; i < chars.length; i++) {
+              if (chars[i][1] > chars[i - 1][1] + 2) found.push(chars[i - 1][0]);
+            }
+            return found; }""",
+        first.element_handle(),
+    )
+    assert breaks and all(char in "_- " for char in breaks), breaks
