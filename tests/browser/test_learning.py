@@ -5,7 +5,7 @@ import pytest
 from library.models import Sample
 from tests import audiogen
 from tests.browser.conftest import assert_no_horizontal_scroll
-from tests.browser.test_import import log_in
+from tests.browser.test_library import upload_and_wait
 from tests.library.conftest import write_audio
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,15 +18,7 @@ def toms_and_808(page, live_server, tmp_path, tasks_inline):
         for n, hz in enumerate((100.0, 104.0, 108.0), start=1)
     ]
     files.append(write_audio(tmp_path / "sub.wav", audiogen.long_808(seconds=2.0, midi=29)))
-    log_in(page, live_server)
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.set_input_files("input[type=file]:not([webkitdirectory])", [str(path) for path in files])
-    page.wait_for_selector("#uploads li:has-text('Import finished')")
-    page.wait_for_function(
-        "document.querySelectorAll('#sample-rows .status-ready').length === 4", timeout=60_000
-    )
-    page.goto(live_server.url)
-    return page
+    return upload_and_wait(page, live_server, files)
 
 
 def test_the_note_shows_and_a_correction_is_passed_on(toms_and_808, live_server, screenshot):

@@ -21,12 +21,18 @@ def uploaded(page, live_server, tmp_path, tasks_inline):
         write_audio(tmp_path / "Beat 90.mp3", audiogen.drum_loop(90, 2)),
         write_audio(tmp_path / "Beat 140.wav", audiogen.drum_loop(140, 2)),
     ]
+    return upload_and_wait(page, live_server, files)
+
+
+def upload_and_wait(page, live_server, files):
+    """Log in, upload the files through the library page, and wait until all are analysed."""
     log_in(page, live_server)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.set_input_files("input[type=file]:not([webkitdirectory])", [str(path) for path in files])
     page.wait_for_selector("#uploads li:has-text('Import finished')")
     page.wait_for_function(
-        "document.querySelectorAll('#sample-rows .status-ready').length === 5", timeout=60_000
+        f"document.querySelectorAll('#sample-rows .status-ready').length === {len(files)}",
+        timeout=60_000,
     )
     page.goto(live_server.url)
     return page
