@@ -14,6 +14,7 @@ from library.analysis.measure import Measurements, measure
 # `manage.py analyze --outdated` re-analyses what an older version measured.
 ANALYSIS_VERSION = 3
 DEFAULT_TEMPO_RANGE = (70.0, 180.0)
+CHORD_PITCH_CLASSES = 3
 # Descriptors come from the first ten minutes: enough for any sample, and it
 # bounds memory (a spectrogram of ten minutes is already about 100 MB).
 MAX_MEASURED_SECONDS = 600
@@ -161,6 +162,11 @@ def _descriptors(sound: Measurements) -> dict:
 
 def _pitch(signal, sound: Measurements, kind_found: str, category: str) -> pitch.Pitch | None:
     if sound.silent or kind_found != "one-shot" or not categories.may_have_pitch(category):
+        return None
+    # Three pitch classes or more is a chord (a stab, a progression over a bass), which
+    # has a key: the bass alone would read as a note. 5% of recorded single notes
+    # show three too (a strong fifth and third harmonic) and go without a note.
+    if sound.pitch_classes >= CHORD_PITCH_CLASSES:
         return None
     return pitch.estimate(signal, ANALYSIS_RATE)
 
