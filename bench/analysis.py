@@ -1,6 +1,6 @@
 """Throughput of library.analysis against a naive librosa pipeline, on one core.
 
-Usage: .venv/bin/python bench/analysis.py [--quick] [--files N] [--keep DIR]
+Usage: .venv/bin/python bench/analysis.py [--quick] [--files N] [--keep DIR] [--accuracy]
 
 Generates a fixed set of samples (mostly one-shots of 0.1-2 s, the rest loops
 of 1-8 bars; 44.1/48/96 kHz; WAV, FLAC and MP3), warms both pipelines up
@@ -8,6 +8,12 @@ of 1-8 bars; 44.1/48/96 kHz; WAV, FLAC and MP3), warms both pipelines up
 reports seconds of audio per CPU-second (time.process_time) and files per
 second, for one-shots and loops separately.  Finally it times a fresh Python
 process importing the module and analysing one one-shot, then one loop.
+
+--accuracy then prints how right the analysis is on real recordings from Debian
+packages (downloaded and rendered once into ~/.cache/sp404site, some minutes on
+first use): key and scale of tonal loops, major and minor apart (bench/keys.py),
+tempo of rendered drum and tonal loops and no tempo on pulseless sounds
+(bench/tempo.py), and the pitch of recorded notes (bench/pitch.py).
 """
 
 import argparse
@@ -193,6 +199,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="40 files instead of 200")
     parser.add_argument("--files", type=int, help="how many files to generate")
     parser.add_argument("--keep", type=Path, help="write the set here and keep it")
+    parser.add_argument(
+        "--accuracy", action="store_true", help="then key, tempo and pitch on real recordings"
+    )
     args = parser.parse_args()
     count = args.files or (40 if args.quick else 200)
     # Importing librosa's modules compiles numba kernels (about 15 s); the app
@@ -223,6 +232,24 @@ def main() -> None:
                 f"fresh process: {whole:.2f} s wall to start Python, import the module "
                 f"({importing:.2f} s) and analyse one {kind} (target 3 s)"
             )
+    if args.accuracy:
+        accuracy()
+
+
+def accuracy() -> None:
+    """Key, tempo and pitch on real recordings, each benchmark printing its own figures."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import keys
+    import pitch
+    import tempo
+
+    for title, module, figures in (
+        ("Keys", keys, keys.key_figures),
+        ("Tempo", tempo, tempo.tempo_figures),
+        ("Pitch", pitch, pitch.pitch_figures),
+    ):
+        print(f"\n== {title} ==")
+        module.report(figures())
 
 
 if __name__ == "__main__":

@@ -236,7 +236,11 @@ def main() -> None:
                 f" loops right; WEIGHTS = {np.round(fitted['weights'], 1).tolist()}"
             )
         return
-    figures = key_figures(args.cache, args.per_key)
+    report(key_figures(args.cache, args.per_key))
+
+
+def report(figures: dict) -> None:
+    """Print what key_figures measured."""
     print("Key and scale right, on tonal loops of real sampled instruments")
     print(line("all", figures["all"]))
     print(line("held out", figures["held_out"]))
