@@ -74,10 +74,12 @@ def relabel_context(sample, field, was: str) -> dict:
     """The offer to give the nearest samples still labelled `was` this sample's new label."""
     if field not in corrections.LEARNED or sample.status != Sample.Status.READY:
         return {}
+    labels = CATEGORY_LABELS if field == "category" else KIND_LABELS
+    if was not in labels:  # From the URL: only a real label is looked up.
+        return {}
     offer = corrections.relabel_offer(sample, field, was)
     if not offer:
         return {}
-    labels = CATEGORY_LABELS if field == "category" else KIND_LABELS
     return {
         "relabel": {
             "field": field,

@@ -81,3 +81,21 @@ def test_nothing_is_offered_when_nothing_sounds_near(client_for, user, toms):
         reverse("library:sample_detail", args=[chord.pk]), form, follow=True
     )
     assert "relabel" not in saved.context
+
+
+@pytest.mark.parametrize("was", ["tom\x00", "no-such-label", "x" * 5000])
+def test_an_odd_old_label_in_the_address_offers_nothing(client_for, user, toms, was):
+    first = toms["take 1"]
+    url = reverse("library:sample_detail", args=[first.pk])
+    response = client_for(user).get(url, {"corrected": "category", "was": was})
+    assert response.status_code == 200 and "relabel" not in response.context
+
+
+def test_odd_sample_ids_are_ignored(client_for, user, toms):
+    first = toms["take 1"]
+    odd = ["99999999999999999999999", "-1", "x", "1\x00"]
+    response = client_for(user).post(
+        reverse("library:relabel", args=[first.pk]), {"field": "category", "samples": odd}
+    )
+    assert response.status_code == 302
+    assert not Sample.objects.exclude(pk=first.pk).filter(category_set_by_user=True).exists()
