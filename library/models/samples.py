@@ -257,6 +257,7 @@ class Sample(models.Model):
                 ("pitch_midi",),
                 ("status",),
                 ("duration",),
+                ("genre",),  # The genres offered in the filter, grouped from the index alone.
                 ("source_path",),
                 ("created_at",),
                 ("rating",),
