@@ -58,3 +58,12 @@ def test_import_from_a_link_prints_no_http_logs(manage, tmp_path):
     assert "HTTP Request" not in result.stdout + result.stderr
     assert result.stderr == ""
     assert "1 imported" in result.stdout
+
+
+def test_analyze_prints_its_summary_without_a_queue_line_per_sample(manage, tmp_path):
+    write_audio(tmp_path / "Kick.wav", audiogen.kick())
+    write_audio(tmp_path / "Snare.wav", audiogen.snare())
+    manage("import_samples", str(tmp_path), "--user", "dj")
+    result = manage("analyze", "--all")
+    assert "Enqueued" not in result.stdout + result.stderr
+    assert result.stdout.strip() == "Queued 2 samples for analysis."

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from library import analysis
+from library.management.quiet import library_logs_at_warning
 from library.models import Sample
 from library.tasks import requeue_analysis
 
@@ -37,5 +38,6 @@ class Command(BaseCommand):
             samples = samples.ready().analysed_before(analysis.ANALYSIS_VERSION)
         elif not options["all"]:
             raise CommandError("Choose --all, --failed, --pending or --outdated.")
-        count = requeue_analysis(samples)
+        with library_logs_at_warning(options["verbosity"]):  # Not a queue line per sample.
+            count = requeue_analysis(samples)
         self.stdout.write(f"Queued {count} sample{'s' if count != 1 else ''} for analysis.")
