@@ -1,7 +1,6 @@
 """`manage.py analyze_file`: plain JSON for every file, and one bad file never ends the run."""
 
 import json
-import re
 from io import StringIO
 
 import numpy as np
@@ -147,8 +146,8 @@ def test_plain_text_output_reports_errors_and_goes_on(odd_files):
     assert lines[1].endswith("empty.wav: The file is empty.")
     assert len(lines) == 5
     assert "kick.wav: one-shot, " in lines[-1]
-    # The generated kick falls to 50 Hz (G1 +35 cents) and is read on its way down.
-    assert re.search(r", no tempo, note G#?1 [+-]\d+ cents, 0\.50 s$", lines[-1])
+    # The generated kick sweeps from 160 to 50 Hz through its whole length: no settled note.
+    assert lines[-1].endswith(", no tempo, no key, 0.50 s")
 
 
 @pytest.mark.parametrize(
