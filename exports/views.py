@@ -15,6 +15,7 @@ from exports.runner import resume
 from exports.tasks import queue_export
 from kits.models import Kit
 from library.filters import LibraryFilterForm
+from library.forms import posted_ids
 from library.models import Sample, UserPreference
 from library.polling import page_or_progress
 
@@ -34,7 +35,7 @@ def chosen_source(request, params):
         return {"source": Export.Source.KIT, "kit": kit, "label": f"Kit “{kit.name}”"}
     samples = Sample.objects.owned_by(request.user).alive()
     if params.get("samples"):
-        ids = [value for value in params["samples"].split(",") if value.isdigit()]
+        ids = posted_ids(params["samples"].split(","))
         picked = samples.filter(pk__in=ids)
         return {
             "source": Export.Source.SELECTION,

@@ -49,3 +49,13 @@ class TagForm(forms.Form):
         if not name:
             raise forms.ValidationError("Give the tag a name.")
         return name
+
+
+MAX_ID = 2**63 - 1  # The largest primary key either database stores.
+
+
+def posted_ids(values) -> list[int]:
+    """The ids among posted values: whole numbers a primary key can be, others dropped."""
+    # isascii: "²" is a digit to str.isdigit() but not to int().
+    digits = (value for value in values if value.isascii() and value.isdigit())
+    return [number for number in map(int, digits) if 0 < number <= MAX_ID]

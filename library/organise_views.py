@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from kits.models import Kit
+from library.forms import posted_ids
 from library.models import Sample, SampleTag, Tag
 from library.sample_views import next_url
 from library.tasks import queue_vibe, requeue_analysis
@@ -26,9 +27,9 @@ def safe_next(request, default="library:index"):
 def bulk(request):
     """Apply one action to the selected samples."""
     action = request.POST.get("action")
-    ids = [value for value in request.POST.getlist("samples") if value.isdigit()]
+    ids = posted_ids(request.POST.getlist("samples"))
     if action == "export" and ids:
-        return redirect(f"{reverse('exports:new')}?samples={','.join(ids)}")
+        return redirect(f"{reverse('exports:new')}?samples={','.join(map(str, ids))}")
     samples = Sample.objects.owned_by(request.user).alive().filter(pk__in=ids)
     if action == "kit" and ids:
         return add_to_kit(request, samples, ids)
@@ -48,7 +49,8 @@ def bulk(request):
 
 def add_to_kit(request, samples, ids):
     """Put the selection on the chosen kit's first empty pads, in the list's order."""
-    kit = Kit.objects.owned_by(request.user).filter(pk=request.POST.get("kit") or None).first()
+    chosen_kit = posted_ids([request.POST.get("kit", "")])
+    kit = Kit.objects.owned_by(request.user).filter(pk__in=chosen_kit).first()
     if kit is None:
         messages.error(request, "Choose one of your kits to add the samples to.")
         return safe_next(request)

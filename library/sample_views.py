@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from library import corrections
 from library.audio import CONTENT_TYPES, ranged_file_response
-from library.forms import SampleEditForm, TagForm
+from library.forms import SampleEditForm, TagForm, posted_ids
 from library.models import Sample
 from library.models.samples import KIND_LABELS
 from library.tasks import requeue_analysis
@@ -99,7 +99,7 @@ def relabel(request, pk):
     if field not in corrections.LEARNED:
         messages.error(request, "Only a category or a type can be passed on to similar samples.")
         return back(request, sample)
-    chosen = [value for value in request.POST.getlist("samples") if value.isdigit()]
+    chosen = posted_ids(request.POST.getlist("samples"))
     value = getattr(sample, field)
     count = corrections.relabel(request.user, chosen, field, value)
     labels = CATEGORY_LABELS if field == "category" else KIND_LABELS

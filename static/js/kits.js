@@ -135,11 +135,17 @@
 
   document.body.addEventListener("kits:error", (event) => say(event.detail.message));
 
-  // A bank tab brings the fill link and the forms' bank with it; the picker's
-  // results (whose links name the bank) are fetched again under its filters.
+  // A bank tab brings the fill link and the forms' bank with it (out of band); the
+  // picker's links name the bank too. They are rewritten in place, not fetched
+  // again, so a drag begun from the picker right after a tab is not lost.
   document.body.addEventListener("htmx:afterSwap", (event) => {
-    const picker = document.getElementById("picker-form");
-    if (event.detail.target.id === "bank-panel" && picker) htmx.trigger(picker, "submit");
+    if (event.detail.target.id !== "bank-panel") return;
+    const bank = document.getElementById("bank-panel").dataset.bank;
+    for (const link of document.querySelectorAll(".picker-select")) {
+      const url = new URL(link.href);
+      url.searchParams.set("bank", bank);
+      link.href = url.pathname + url.search;
+    }
   });
 
   // Another tab may have changed the kit: show the pads as they are when coming back.

@@ -233,3 +233,18 @@ def test_genre_matches_ignoring_case_and_is_offered_once(client_for, user, make_
     found = client.get(URL, {"genre": "JUNGLE"})
     assert {sample.name for sample in found.context["samples"]} == {"Amen", "Think", "Reese"}
     assert found.context["genre_names"] == ["Hip hop", "Jungle"]
+
+
+@pytest.mark.parametrize(
+    "posted",
+    [
+        {"action": "tag", "value": "x", "samples": ["99999999999999999999999", "²", "-3"]},
+        {"action": "kit", "kit": "x", "samples": ["1"]},
+        {"action": "kit", "kit": "99999999999999999999999", "samples": ["1"]},
+        {"action": "export", "samples": ["99999999999999999999999", "1"]},
+    ],
+)
+def test_bulk_actions_refuse_odd_ids_in_words(client_for, user, make_sample, posted):
+    make_sample(user)
+    response = client_for(user).post(reverse("library:bulk"), posted, follow=True)
+    assert response.status_code == 200
