@@ -32,8 +32,9 @@ def relabel_offer(sample: Sample, field: str, old_value: str) -> list[tuple[Samp
 
     Samples whose value the user set by hand are never offered: that was a decision.
     """
-    if field not in LEARNED or not old_value or getattr(sample, field) == old_value:
-        return []
+    new_value = getattr(sample, field) if field in LEARNED else ""
+    if not new_value or not old_value or new_value == old_value:
+        return []  # A cleared label is no label to pass on.
     candidates = (
         Sample.objects.owned_by(sample.owner_id)
         .alive()

@@ -70,11 +70,15 @@ def sample_detail(request, pk):
     return TemplateResponse(request, "library/sample_detail.html", context)
 
 
+# The words for each label a correction can be passed on with.
+LABELS = {"category": CATEGORY_LABELS, "kind": KIND_LABELS}
+
+
 def relabel_context(sample, field, was: str) -> dict:
     """The offer to give the nearest samples still labelled `was` this sample's new label."""
     if field not in corrections.LEARNED or sample.status != Sample.Status.READY:
         return {}
-    labels = CATEGORY_LABELS if field == "category" else KIND_LABELS
+    labels = LABELS[field]
     if was not in labels:  # From the URL: only a real label is looked up.
         return {}
     offer = corrections.relabel_offer(sample, field, was)
@@ -96,13 +100,13 @@ def relabel(request, pk):
     """Give the chosen similar samples the label just corrected on this one."""
     sample = own_sample(request, pk)
     field = request.POST.get("field")
-    if field not in corrections.LEARNED:
+    if field not in corrections.LEARNED or not getattr(sample, field):
         messages.error(request, "Only a category or a type can be passed on to similar samples.")
         return back(request, sample)
     chosen = posted_ids(request.POST.getlist("samples"))
     value = getattr(sample, field)
     count = corrections.relabel(request.user, chosen, field, value)
-    labels = CATEGORY_LABELS if field == "category" else KIND_LABELS
+    labels = LABELS[field]
     noun = "sample" if count == 1 else "samples"
     messages.success(request, f"Called {count} similar {noun} {labels.get(value, value)}.")
     return back(request, sample)

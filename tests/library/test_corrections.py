@@ -99,3 +99,16 @@ def test_odd_sample_ids_are_ignored(client_for, user, toms):
     )
     assert response.status_code == 302
     assert not Sample.objects.exclude(pk=first.pk).filter(category_set_by_user=True).exists()
+
+
+def test_a_cleared_category_is_not_passed_on(client_for, user, toms):
+    first = toms["take 1"]
+    client = client_for(user)
+    form = {"name": first.name, "category": "", "kind": first.kind}
+    saved = client.post(reverse("library:sample_detail", args=[first.pk]), form, follow=True)
+    assert "relabel" not in saved.context
+    others = [toms["take 2"].pk]
+    client.post(
+        reverse("library:relabel", args=[first.pk]), {"field": "category", "samples": others}
+    )
+    assert Sample.objects.get(pk=others[0]).category == toms["take 2"].category
