@@ -22,6 +22,12 @@ def data_dir(settings, tmp_path):
     return root
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """PBKDF2 spends a quarter of a second per password by design; tests need none of that."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_user(db):
     """Create users with a known password."""

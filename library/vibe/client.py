@@ -49,13 +49,24 @@ class Completion:
 
 
 class ChatClient:
-    """Chat completions over HTTP, with timeouts and retries on 429 and 5xx."""
+    """Chat completions over HTTP, with timeouts and retries on 429 and 5xx.
 
-    def __init__(self, base_url: str, api_key: str = "", timeout: float = 60, transport=None):
+    The retries are a small loop rather than ``tenacity`` or ``stamina``: the
+    wait comes from the server's Retry-After (seconds or an HTTP date), a wait
+    too long for a worker is a failure, and a timeout is never retried because
+    the provider may already have charged for it; spelled out in one loop that
+    reads more plainly than the same policy in a retry library's vocabulary.
+    ``sleep`` is how the client waits between tries (tests pass their own).
+    """
+
+    def __init__(
+        self, base_url: str, api_key: str = "", timeout: float = 60, transport=None, sleep=None
+    ):
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
         self.transport = transport
+        self.sleep = sleep or time.sleep
 
     @property
     def is_openrouter(self) -> bool:
@@ -104,7 +115,7 @@ class ChatClient:
             logger.warning(
                 "Model server answered %s; retrying in %.1f s", response.status_code, wait
             )
-            time.sleep(wait)
+            self.sleep(wait)
         raise AssertionError("unreachable")
 
     def checked(self, response: httpx.Response) -> httpx.Response:

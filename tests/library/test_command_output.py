@@ -49,7 +49,7 @@ def test_import_from_a_link_prints_no_http_logs(manage, tmp_path):
     write_audio(tmp_path / "Kick.wav", audiogen.kick())
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_port}/Kick.wav"
         result = manage("import_samples", "--url", url, "--user", "dj")

@@ -1,5 +1,6 @@
 """The chat client against a real HTTP server on 127.0.0.1: answers, costs, retries, failures."""
 
+import email.utils
 import logging
 import time
 from decimal import Decimal
@@ -13,8 +14,14 @@ MESSAGES = [{"role": "user", "content": "{}"}]
 
 
 @pytest.fixture
-def chat(llm_server, fast_retries):
-    return ChatClient(llm_server.url, API_KEY, timeout=2)
+def waits():
+    """The seconds the client chose to wait between tries, recorded instead of slept."""
+    return []
+
+
+@pytest.fixture
+def chat(llm_server, waits):
+    return ChatClient(llm_server.url, API_KEY, timeout=2, sleep=waits.append)
 
 
 def test_success_returns_the_answer_and_token_counts(chat, llm_server):
@@ -46,17 +53,36 @@ def test_no_key_sends_no_authorization_header(llm_server):
     assert "Authorization" not in llm_server.requests[0]["headers"]
 
 
-@pytest.mark.parametrize("retry_after", ["0", "1"])
-def test_429_is_retried_after_the_servers_retry_after(chat, llm_server, retry_after):
+@pytest.mark.parametrize("retry_after", ["0", "1", "25"])
+def test_429_is_retried_after_the_servers_retry_after(chat, llm_server, waits, retry_after):
     llm_server.reply({"error": "slow down"}, status=429, headers={"Retry-After": retry_after})
     llm_server.reply(chat_completion(GOOD_ANSWER))
 
-    started = time.monotonic()
     completion = chat.complete(MODEL, MESSAGES, 400)
 
     assert completion.content
     assert len(llm_server.requests) == 2
-    assert time.monotonic() - started >= float(retry_after)
+    assert waits == [float(retry_after)]
+
+
+def test_a_retry_after_date_is_waited_for_until_then(chat, llm_server, waits):
+    soon = email.utils.formatdate(time.time() + 10, usegmt=True)
+    llm_server.reply({"error": "slow down"}, status=503, headers={"Retry-After": soon})
+    llm_server.reply(chat_completion(GOOD_ANSWER))
+
+    chat.complete(MODEL, MESSAGES, 400)
+
+    assert len(waits) == 1 and 8 <= waits[0] <= 10
+
+
+def test_without_retry_after_the_waits_double(chat, llm_server, waits):
+    for _ in range(3):
+        llm_server.reply({"error": "busy"}, status=502)
+    llm_server.reply(chat_completion(GOOD_ANSWER))
+
+    chat.complete(MODEL, MESSAGES, 400)
+
+    assert waits == [0.5, 1.0, 2.0]
 
 
 def test_a_retry_after_too_long_to_wait_for_fails_at_once(chat, llm_server):
