@@ -178,7 +178,6 @@ class UserPreferenceAdmin(admin.ModelAdmin):
                 "fields": [
                     "default_export_format",
                     "default_export_organisation",
-                    "auto_sanitize_filenames",
                 ]
             },
         ),

@@ -53,9 +53,6 @@ class UserPreference(models.Model):
     default_export_organisation = models.CharField(
         max_length=5, choices=ExportOrganisation.choices, default=ExportOrganisation.KIT
     )
-    auto_sanitize_filenames = models.BooleanField(
-        default=True, help_text="Make export names safe for the SP-404MK2 (ASCII, 23 characters)."
-    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

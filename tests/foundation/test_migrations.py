@@ -72,3 +72,25 @@ def test_adding_the_pitch_columns_keeps_every_sample_and_search_both_ways():
     kept.name = "Dusty Keys"
     kept.save()
     assert list(search(Sample.objects.all(), "dusty")) == [kept]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dropping_the_unused_filename_preference_keeps_the_preferences_both_ways():
+    before = [("library", "0013_forget_not_set_up_refusals")]
+    after = [("library", "0014_drop_unused_filename_preference")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    old_apps.get_model("library", "UserPreference").objects.update_or_create(
+        id=1, defaults={"monthly_budget": "12.5", "default_export_format": "aiff"}
+    )
+
+    for target in (after, before, executor.loader.graph.leaf_nodes()):
+        executor = MigrationExecutor(connection)
+        executor.migrate(target)
+        apps = executor.loader.project_state(target).apps
+        preferences = apps.get_model("library", "UserPreference").objects.get()
+        assert (str(preferences.monthly_budget), preferences.default_export_format) == (
+            "12.50000000",
+            "aiff",
+        )
