@@ -1,8 +1,8 @@
 from django import forms
 
+from core.sp404mk2 import BANKS
 from exports.models import Export
 from exports.planning import ExportRefused, allowed_roots, checked_folder
-from kits.models import BANKS
 
 
 class ExportForm(forms.ModelForm):

@@ -24,11 +24,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-MAX_STEM_LENGTH = 23
-SCREEN_LENGTH = 16
+from core.sp404mk2 import BANKS, MAX_NAME_LENGTH, PADS_PER_BANK, SCREEN_LENGTH
+
+MAX_STEM_LENGTH = MAX_NAME_LENGTH
 FALLBACK_PREFIX = "SMP-"
-BANKS = "ABCDEFGHIJ"
-PADS_PER_BANK = 16
 
 _CYRILLIC = dict(
     zip(

@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass, field
 
-MAX_SECONDS = 16 * 60
+from core.sp404mk2 import MAX_SAMPLE_SECONDS
+
+MAX_SECONDS = MAX_SAMPLE_SECONDS
 MIN_MILLISECONDS = 100
 SAMPLE_RATES = (48000, 44100)
 BIT_DEPTHS = (16, 24)

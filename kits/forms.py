@@ -2,7 +2,15 @@
 
 from django import forms
 
-from kits.models import BANKS, MAX_VOLUME, PADS_PER_BANK, PITCH_RANGE, Kit, KitPad
+from core.sp404mk2 import (
+    BANKS,
+    MAX_PAD_VOLUME,
+    MAX_TEMPO_BPM,
+    MIN_TEMPO_BPM,
+    PAD_PITCH_RANGE,
+    PADS_PER_BANK,
+)
+from kits.models import Kit, KitPad
 from library.models import Sample
 
 BANK_CHOICES = [(bank, bank) for bank in BANKS]
@@ -20,7 +28,9 @@ class KitForm(forms.ModelForm):
     def __init__(self, *args, owner, **kwargs):
         super().__init__(*args, **kwargs)
         self.owner = owner
-        self.fields["tempo_bpm"].widget.attrs.update(min=20, max=400, step="any")
+        self.fields["tempo_bpm"].widget.attrs.update(
+            min=MIN_TEMPO_BPM, max=MAX_TEMPO_BPM, step="any"
+        )
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -42,7 +52,9 @@ class AssignForm(SlotForm):
 
     sample = forms.ModelChoiceField(queryset=Sample.objects.none())
     # The pad pitch a suggestion proposes, to tune a note to the kit's key.
-    pitch = forms.IntegerField(required=False, min_value=-PITCH_RANGE, max_value=PITCH_RANGE)
+    pitch = forms.IntegerField(
+        required=False, min_value=-PAD_PITCH_RANGE, max_value=PAD_PITCH_RANGE
+    )
 
     def __init__(self, *args, kit, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,8 +74,10 @@ class MoveForm(SlotForm):
 class PadOptionsForm(forms.ModelForm):
     """Volume, pitch and the unit's import options, recorded only."""
 
-    volume = forms.IntegerField(min_value=0, max_value=MAX_VOLUME)
-    pitch = forms.IntegerField(min_value=-PITCH_RANGE, max_value=PITCH_RANGE, label="Pitch (st)")
+    volume = forms.IntegerField(min_value=0, max_value=MAX_PAD_VOLUME)
+    pitch = forms.IntegerField(
+        min_value=-PAD_PITCH_RANGE, max_value=PAD_PITCH_RANGE, label="Pitch (st)"
+    )
 
     class Meta:
         model = KitPad
@@ -81,7 +95,7 @@ class FillForm(forms.Form):
                 queryset=samples, required=False
             )
             self.fields[f"tune_{pad_number}"] = forms.IntegerField(
-                required=False, min_value=-PITCH_RANGE, max_value=PITCH_RANGE
+                required=False, min_value=-PAD_PITCH_RANGE, max_value=PAD_PITCH_RANGE
             )
 
     def chosen(self) -> dict:

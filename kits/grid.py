@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass, field
 
+from core.sp404mk2 import BANKS, PADS_PER_BANK
 from kits import rules
-from kits.models import BANKS, PADS_PER_BANK, KitPad
+from kits.models import KitPad
 
 
 @dataclass

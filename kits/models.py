@@ -6,21 +6,24 @@ from django.db import DatabaseError, IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.sp404mk2 import (
+    BANKS,
+    MAX_PAD_VOLUME,
+    MAX_TEMPO_BPM,
+    MIN_TEMPO_BPM,
+    PAD_PITCH_RANGE,
+    PADS_PER_BANK,
+    is_pad,
+)
 from kits import rules
 from library.models.samples import (
     KEY_AND_SCALE_TOGETHER,
     KEY_CHOICES,
-    MAX_TEMPO_BPM,
-    MIN_TEMPO_BPM,
     SCALE_CHOICES,
     TEMPO_RANGE,
     null_or_between,
 )
 
-BANKS = "ABCDEFGHIJ"
-PADS_PER_BANK = 16
-MAX_VOLUME = 127
-PITCH_RANGE = 12  # semitones either way
 PAD_OPTIONS = ("volume", "pitch", "gate", "loop", "reverse")
 PAD_CONTENT = ("sample_id", *PAD_OPTIONS)
 WRITE_ATTEMPTS = 3
@@ -86,7 +89,7 @@ class Kit(models.Model):
         return self.name
 
     def check_slot(self, bank: str, pad_number: int) -> None:
-        if bank not in BANKS or not 1 <= int(pad_number) <= PADS_PER_BANK:
+        if not is_pad(bank, int(pad_number)):
             raise ValidationError(f"There is no pad {bank}{pad_number}.")
 
     def assign(self, bank: str, pad_number: int, sample, **options) -> "KitPad":
@@ -248,7 +251,7 @@ class KitPad(models.Model):
     # A sample on a pad cannot vanish silently: it goes to the trash first, and
     # purging clears its pads explicitly.
     sample = models.ForeignKey("library.Sample", on_delete=models.RESTRICT, related_name="kit_pads")
-    volume = models.PositiveSmallIntegerField(default=MAX_VOLUME)
+    volume = models.PositiveSmallIntegerField(default=MAX_PAD_VOLUME)
     pitch = models.SmallIntegerField(default=0, help_text="Semitones.")
     gate = models.BooleanField(default=False)
     loop = models.BooleanField(default=False)
@@ -265,10 +268,10 @@ class KitPad(models.Model):
                 name="kit_pad_number_range",
             ),
             models.CheckConstraint(
-                condition=Q(volume__gte=0, volume__lte=MAX_VOLUME), name="kit_pad_volume_range"
+                condition=Q(volume__gte=0, volume__lte=MAX_PAD_VOLUME), name="kit_pad_volume_range"
             ),
             models.CheckConstraint(
-                condition=Q(pitch__gte=-PITCH_RANGE, pitch__lte=PITCH_RANGE),
+                condition=Q(pitch__gte=-PAD_PITCH_RANGE, pitch__lte=PAD_PITCH_RANGE),
                 name="kit_pad_pitch_range",
             ),
         ]

@@ -13,10 +13,10 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from core.sp404mk2 import BANKS, PADS_PER_BANK
 from kits import suggest
 from kits.forms import BANK_CHOICES, AssignForm, FillForm, MoveForm, PadOptionsForm, SlotForm
 from kits.grid import KitLayout
-from kits.models import BANKS, PADS_PER_BANK
 from kits.views import kit_url, owned_kit
 from library.music import signed
 

@@ -4,10 +4,10 @@ from collections import Counter
 from dataclasses import dataclass
 from statistics import median
 
+from core.sp404mk2 import MAX_SAMPLE_SECONDS
 from library.music import camelot, scale_pitch_classes, shift_to, signed
 
 MIN_DURATION = 0.1  # seconds; shorter files may fail to import on the unit
-MAX_DURATION = 16 * 60  # the unit's longest sample
 VOICES = 32
 STEREO_VOICE_LIMIT = 24  # warn when a bank's stereo pads alone take more voices than this
 TEMPO_TOLERANCE = 0.04  # relative; 4% is about ±4 BPM at 100 BPM
@@ -124,8 +124,10 @@ def pad_warnings(*, duration, kind, category, tempo_bpm, kit_bpm) -> list[str]:
     warnings = []
     if duration is not None and duration < MIN_DURATION:
         warnings.append("Shorter than 100 ms: the SP-404MK2 may refuse it")
-    if duration is not None and duration > MAX_DURATION:
-        warnings.append("Longer than 16 minutes: too long for the SP-404MK2")
+    if duration is not None and duration > MAX_SAMPLE_SECONDS:
+        warnings.append(
+            f"Longer than {MAX_SAMPLE_SECONDS // 60} minutes: too long for the SP-404MK2"
+        )
     if is_loop(kind, category) and tempo_bpm and kit_bpm and not tempo_fit(tempo_bpm, kit_bpm):
         warnings.append(f"{tempo_bpm:.0f} BPM is far from the kit's {kit_bpm:.0f} BPM")
     return warnings

@@ -8,10 +8,11 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.sp404mk2 import BANKS, PADS_PER_BANK
 from kits import suggest
 from kits.forms import BANK_CHOICES, KitForm
 from kits.grid import KitLayout
-from kits.models import BANKS, PADS_PER_BANK, Kit
+from kits.models import Kit
 from library.views import filtered_samples
 
 PICKER_SIZE = 40

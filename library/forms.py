@@ -1,7 +1,7 @@
 from django import forms
 
+from core.sp404mk2 import MAX_TEMPO_BPM, MIN_TEMPO_BPM
 from library.models import Sample
-from library.models.samples import MAX_TEMPO_BPM, MIN_TEMPO_BPM
 
 
 class UrlImportForm(forms.Form):

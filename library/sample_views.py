@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.sp404mk2 import in_tempo_range
 from library import corrections
 from library.audio import CONTENT_TYPES, ranged_file_response
 from library.forms import SampleEditForm, TagForm, posted_ids
@@ -141,7 +142,7 @@ def set_tempo(request, pk):
     """Double or halve the tempo (the commonest correction), as the user's value."""
     sample = own_sample(request, pk)
     factor = {"double": 2.0, "half": 0.5}.get(request.POST.get("change"))
-    if factor and sample.tempo_bpm and 20 <= sample.tempo_bpm * factor <= 400:
+    if factor and sample.tempo_bpm and in_tempo_range(sample.tempo_bpm * factor):
         sample.save(update_fields=sample.set_by_user(tempo_bpm=round(sample.tempo_bpm * factor, 2)))
     return back(request, sample)
 

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_q",
+    "core",
     "accounts",
     "library",
     "kits",

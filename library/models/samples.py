@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.sp404mk2 import MAX_TEMPO_BPM, MIN_TEMPO_BPM, in_tempo_range
 from library.music import signed
 from library.vocabulary import AUDIO_FORMATS, CATEGORY_LABELS, PITCH_CLASSES, SCALES, note_name
 from library.waveforms import thumbnail_path
@@ -18,8 +19,6 @@ SCALE_CHOICES = [(scale, scale.capitalize()) for scale in SCALES]
 CATEGORY_CHOICES = list(CATEGORY_LABELS.items())
 FORMAT_CHOICES = [(fmt, fmt.upper()) for fmt in AUDIO_FORMATS]
 
-MIN_TEMPO_BPM = 20
-MAX_TEMPO_BPM = 400
 # What a form says when a value breaks a constraint (never the constraint's name).
 TEMPO_RANGE = f"A tempo is between {MIN_TEMPO_BPM} and {MAX_TEMPO_BPM} BPM, or empty."
 KEY_AND_SCALE_TOGETHER = "Choose both a key and major or minor, or neither."
@@ -394,7 +393,7 @@ class Sample(models.Model):
     def apply_analysis(self, result) -> None:
         """Store what the analysis measured; values the user set by hand stay as they are."""
         AudioFeatures.objects.update_or_create(sample=self, defaults=features_from(result))
-        bpm = result.bpm if result.bpm and MIN_TEMPO_BPM <= result.bpm <= MAX_TEMPO_BPM else None
+        bpm = result.bpm if result.bpm and in_tempo_range(result.bpm) else None
         measured = {
             "tempo_bpm": round(bpm, 2) if bpm else None,
             "key": (result.key or "") if result.scale else "",
