@@ -38,8 +38,11 @@ CATEGORY_WORDS = {
     "bass_loop": "bass loop",
     "vocal_loop": "vocal loop",
 }
+# The index itself is made by migrations (0002, 0009, 0010): an FTS5 table kept
+# by triggers on SQLite, a stored tsvector column on PostgreSQL.
 FTS_TABLE = "library_sample_search"
 PG_CONFIG = "simple"
+PG_VECTOR_COLUMN = "search_vector"
 
 
 def words(text: str) -> list[str]:
@@ -132,84 +135,3 @@ def search(queryset, query: str):
         params=[fts5_expression(terms)],
         select={"search_rank": f"-bm25({FTS_TABLE})"},
     )
-
-
-SQLITE_TRIGGERS = [
-    f"""CREATE TRIGGER {FTS_TABLE}_insert AFTER INSERT ON library_sample BEGIN
-        INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
-    END""",
-    f"""CREATE TRIGGER {FTS_TABLE}_delete AFTER DELETE ON library_sample BEGIN
-        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
-    END""",
-    f"""CREATE TRIGGER {FTS_TABLE}_update AFTER UPDATE OF search_text ON library_sample BEGIN
-        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
-        INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
-    END""",
-]
-SQLITE_SETUP = [
-    f"""CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
-        search_text, content='library_sample', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
-    )""",
-    *SQLITE_TRIGGERS,
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
-]
-SQLITE_DROP_TRIGGERS = [
-    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_insert",
-    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_delete",
-    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_update",
-]
-SQLITE_TEARDOWN = [*SQLITE_DROP_TRIGGERS, f"DROP TABLE IF EXISTS {FTS_TABLE}"]
-POSTGRES_SETUP = [
-    f"""CREATE INDEX sample_search_text_gin ON library_sample
-        USING gin (to_tsvector('{PG_CONFIG}'::regconfig, COALESCE(search_text, '')))"""
-]
-POSTGRES_TEARDOWN = ["DROP INDEX IF EXISTS sample_search_text_gin"]
-# Later, the document's tsvector became a stored generated column with its own index.
-PG_VECTOR_COLUMN = "search_vector"
-POSTGRES_VECTOR_SETUP = [
-    f"""ALTER TABLE library_sample ADD COLUMN {PG_VECTOR_COLUMN} tsvector
-        GENERATED ALWAYS AS (to_tsvector('{PG_CONFIG}'::regconfig, COALESCE(search_text, ''))) STORED""",
-    f"CREATE INDEX sample_search_vector_gin ON library_sample USING gin ({PG_VECTOR_COLUMN})",
-    "DROP INDEX IF EXISTS sample_search_text_gin",
-]
-POSTGRES_VECTOR_TEARDOWN = [
-    *POSTGRES_SETUP,
-    "DROP INDEX IF EXISTS sample_search_vector_gin",
-    f"ALTER TABLE library_sample DROP COLUMN IF EXISTS {PG_VECTOR_COLUMN}",
-]
-
-
-def create_search_index(apps, schema_editor):
-    statements = {"sqlite": SQLITE_SETUP, "postgresql": POSTGRES_SETUP}
-    for statement in statements.get(schema_editor.connection.vendor, []):
-        schema_editor.execute(statement)
-
-
-def drop_search_index(apps, schema_editor):
-    statements = {"sqlite": SQLITE_TEARDOWN, "postgresql": POSTGRES_TEARDOWN}
-    for statement in statements.get(schema_editor.connection.vendor, []):
-        schema_editor.execute(statement)
-
-
-def restore_search_triggers(apps, schema_editor):
-    """Put back the triggers that keep SQLite's search index current.
-
-    SQLite cannot add a check constraint to a table, so Django rebuilds the
-    sample table for one, and the triggers go with the old table. The index
-    itself stays right: the rows are copied unchanged, with their ids.
-    """
-    if schema_editor.connection.vendor == "sqlite":
-        for statement in [*SQLITE_DROP_TRIGGERS, *SQLITE_TRIGGERS]:
-            schema_editor.execute(statement)
-
-
-def store_search_vectors(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in POSTGRES_VECTOR_SETUP:
-            schema_editor.execute(statement)
-
-
-def compute_search_vectors(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in POSTGRES_VECTOR_TEARDOWN:
-            schema_editor.execute(statement)

@@ -1,13 +1,36 @@
 """The note of pitched one-shots, and an index over the user's category corrections.
 
 On SQLite the check constraints rebuild the sample table, which drops the
-search triggers; they are put back after, in both directions.
+search triggers; they are put back after, in both directions (this
+migration's own copy of them: the index itself stays right, since the rows are
+copied unchanged with their ids).
 """
 
 from django.conf import settings
 from django.db import migrations, models
 
-from library.search import restore_search_triggers
+FTS_TABLE = "library_sample_search"
+TRIGGERS = [
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_insert",
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_delete",
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_update",
+    f"""CREATE TRIGGER {FTS_TABLE}_insert AFTER INSERT ON library_sample BEGIN
+        INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+    END""",
+    f"""CREATE TRIGGER {FTS_TABLE}_delete AFTER DELETE ON library_sample BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    END""",
+    f"""CREATE TRIGGER {FTS_TABLE}_update AFTER UPDATE OF search_text ON library_sample BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+        INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+    END""",
+]
+
+
+def restore_search_triggers(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in TRIGGERS:
+            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
