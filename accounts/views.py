@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import FirstAccountForm
-from library.models import UserPreference
+from core.models import SitePreferences
 
 
 @login_not_required
@@ -23,8 +23,8 @@ def setup(request):
         with transaction.atomic():
             # Lock the preferences row so two simultaneous setups cannot both
             # create a first account.
-            UserPreference.load()
-            UserPreference.objects.select_for_update().get()
+            SitePreferences.load()
+            SitePreferences.objects.select_for_update().get()
             if get_user_model().objects.exists():
                 raise Http404("Setup is complete.")
             user = form.save()

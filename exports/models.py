@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from library.models.preferences import ExportFormat, ExportOrganisation
+from core.models import ExportFormat, ExportOrganisation
 
 EXPORT_SAMPLE_RATES = (44100, 48000)
 EXPORT_BIT_DEPTHS = (16, 24)

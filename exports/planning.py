@@ -5,9 +5,9 @@ from pathlib import Path, PurePosixPath
 from django.conf import settings
 from django.db import transaction
 
+from core.models import ExportOrganisation
 from exports.models import Export, ExportItem
 from exports.sp404 import bpm_range_folder, folder_name, pad_file_name, safe_stem, unique_name
-from library.models.preferences import ExportOrganisation
 
 
 class ExportRefused(Exception):

@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.models import SitePreferences
+from core.polling import page_or_progress
 from exports.forms import ExportForm
 from exports.models import Export, files
 from exports.planning import ExportRefused, create_export, entries_for_kit
@@ -16,8 +18,7 @@ from exports.tasks import queue_export
 from kits.models import Kit
 from library.filters import LibraryFilterForm
 from library.forms import posted_ids
-from library.models import Sample, UserPreference
-from library.polling import page_or_progress
+from library.models import Sample
 
 
 @require_safe
@@ -52,7 +53,7 @@ def chosen_source(request, params):
 
 
 def initial_values(source) -> dict:
-    preferences = UserPreference.load()
+    preferences = SitePreferences.load()
     kit = source.get("kit")
     organisation = preferences.default_export_organisation
     if organisation == "kit" and not kit:

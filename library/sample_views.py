@@ -65,7 +65,6 @@ def sample_detail(request, pk):
         "form": form,
         "tag_form": TagForm(),
         "tags": sample.tags.all(),
-        "kits": sample.kits_using(),
         **relabel_context(sample, request.GET.get("corrected"), request.GET.get("was", "")),
     }
     return TemplateResponse(request, "library/sample_detail.html", context)

@@ -1,9 +1,20 @@
-"""Keep each sample's search document in step with its tags."""
+"""What the library announces, and how it keeps each sample's search document in step with its tags.
+
+Other apps hang their work on the library's signals rather than the library
+calling them: the library knows nothing of kits, imports or vibe analysis.
+"""
 
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from library.models import Sample, SampleTag, Tag
+
+# A sample is about to be deleted for good (``sample``), inside the deleting transaction.
+purging = Signal()
+# An analysis of ``sample`` has been saved.
+analysed = Signal()
+# An imported ``sample`` has been analysed; ``alone`` when it came by itself, not in a batch.
+arrived = Signal()
 
 
 @receiver([post_save, post_delete], sender=SampleTag)

@@ -11,13 +11,20 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from library.models import Batch, DuplicateScan, Sample, UserPreference
+from core.models import SitePreferences
+from library.audio import NEEDS_PREVIEW
+from library.audio import make_preview as write_preview
+from library.models import DuplicateScan, Sample
+from library.signals import analysed
 
 logger = logging.getLogger(__name__)
+# The analysis engine (librosa, numba) and what builds on it (similarity,
+# corrections, duplicates) are imported inside the tasks that need them: web
+# processes import this module to queue work, and would otherwise pay 0.7 s at
+# start (13 s before numba's cache is warm) for code only the worker runs.
 
 # Several samples per task keep the queue's own overhead small next to the
 # analysis of short one-shots.
@@ -29,7 +36,7 @@ def queue_analysis(sample_ids, *, force: bool = False) -> None:
     sample_ids = list(sample_ids)
     if not sample_ids:
         return
-    if not force and not UserPreference.load().auto_extract_features:
+    if not force and not SitePreferences.load().auto_extract_features:
         return
 
     def enqueue():
@@ -42,16 +49,12 @@ def queue_analysis(sample_ids, *, force: bool = False) -> None:
 
 def queue_preview(sample: Sample) -> None:
     """Make a browser-playable copy in the background when browsers cannot play the original."""
-    from library.audio import NEEDS_PREVIEW
-
     if sample.format in NEEDS_PREVIEW and not sample.preview:
         transaction.on_commit(lambda: async_task("library.tasks.make_preview", sample.pk))
 
 
 def make_preview(sample_id: int) -> str:
     """Write the preview once per content and point every sample of that content at it."""
-    from library.audio import make_preview as write_preview
-
     sample = Sample.objects.filter(pk=sample_id).first()
     if sample is None:
         return "skipped"
@@ -121,7 +124,7 @@ def analyze_sample(sample_id: int) -> str:
         if sample is None:
             return "skipped"
         sample.apply_analysis(result)
-    queue_auto_vibe(sample)
+    analysed.send(sender=Sample, sample=sample)
     return Sample.Status.READY
 
 
@@ -130,90 +133,6 @@ def mark_failed(sample_id: int, message: str) -> str:
         status=Sample.Status.FAILED, error=message[:2000], analyzed_at=timezone.now()
     )
     return Sample.Status.FAILED
-
-
-def import_url_task(batch_id: int) -> str:
-    """Download and import a link; a repeated delivery of a finished batch does nothing."""
-    from library.sources import import_url
-
-    batch = Batch.objects.filter(pk=batch_id).first()
-    if batch is None or batch.is_finished:
-        return "skipped"
-    if batch.items.exists():
-        # An earlier delivery died part-way: start the count again. Files it
-        # stored are found again as already in the library.
-        batch.restart()
-    return import_url(batch).status
-
-
-def queue_vibe(sample_ids, operation: str) -> int:
-    """Describe these samples' vibe in the background once the transaction commits.
-
-    Returns how many were queued; when vibe analysis is not set up, none are and
-    nothing is recorded on the samples (setting it up is the app's state, not
-    theirs): the caller says why.
-    """
-    from library.models import VibeAnalysis
-    from library.vibe import is_configured
-
-    sample_ids = list(sample_ids)
-    if not is_configured():
-        return 0
-    VibeAnalysis.request(sample_ids)
-
-    def enqueue():
-        for sample_id in sample_ids:
-            async_task("library.tasks.describe_vibe", sample_id, operation, group="vibe")
-
-    transaction.on_commit(enqueue)
-    return len(sample_ids)
-
-
-def queue_auto_vibe(sample: Sample) -> None:
-    """After a first analysis, describe the vibe when the preferences ask for it."""
-    from library.models import VibeAnalysis
-    from library.vibe import is_configured
-
-    if not is_configured() or VibeAnalysis.objects.filter(sample=sample).exists():
-        return
-    batch = Batch.objects.filter(items__sample=sample).order_by("-created_at").first()
-    if batch is None:
-        return
-    # A browser upload of one file is a single import; anything else is a batch.
-    single = batch.source == Batch.Source.UPLOAD and batch.total_files == 1
-    preferences = UserPreference.load()
-    if preferences.auto_vibe_single if single else preferences.auto_vibe_batch:
-        queue_vibe([sample.pk], "single" if single else "batch")
-
-
-def describe_vibe(sample_id: int, operation: str) -> str:
-    """Describe one sample's vibe; a repeated delivery of a claimed request does nothing."""
-    from library.models import VibeAnalysis
-    from library.vibe import VibeError, describe
-
-    # A claim older than the task timeout belongs to a run the cluster has killed:
-    # this is its retry, so it takes the claim over.
-    stale = timezone.now() - timedelta(seconds=settings.TASK_TIMEOUT)
-    claimable = Q(status=VibeAnalysis.Status.PENDING) | Q(
-        status=VibeAnalysis.Status.DESCRIBING, updated_at__lt=stale
-    )
-    claimed = (
-        VibeAnalysis.objects.filter(claimable, sample_id=sample_id)
-        .update(status=VibeAnalysis.Status.DESCRIBING, updated_at=timezone.now())
-    )  # fmt: skip
-    sample = Sample.objects.select_related("owner").filter(pk=sample_id).first()
-    if not claimed or sample is None:
-        return "skipped"
-    try:
-        describe(sample, operation)
-    except VibeError as error:
-        VibeAnalysis.fail(sample_id, str(error))
-        return VibeAnalysis.Status.FAILED
-    except Exception:
-        logger.exception("Vibe description of sample %s crashed", sample_id)
-        VibeAnalysis.fail(sample_id, "The description stopped with an internal error.")
-        return VibeAnalysis.Status.FAILED
-    return VibeAnalysis.Status.READY
 
 
 def queue_duplicate_scan(owner) -> DuplicateScan:

@@ -1,10 +1,14 @@
-"""Emptying the trash: samples go for good, their pads are cleared, and unused files deleted."""
+"""Emptying the trash: samples go for good, and files no sample uses any more are deleted.
+
+Whatever else holds a sample (a kit's pads) lets go of it on the ``purging``
+signal, sent inside the transaction that deletes the sample.
+"""
 
 from django.db import transaction
 
-from kits.models import KitPad, KitPadRemoval
-from library.importing import delete_unreferenced
 from library.models import Sample
+from library.signals import purging
+from library.storage import delete_unreferenced
 
 TRASH_DAYS = 30
 
@@ -15,23 +19,11 @@ def purge(samples) -> int:
     for sample in samples.select_related(None).iterator():
         files = [name for name in (sample.file.name, sample.preview.name) if name]
         with transaction.atomic():
-            clear_pads(sample)
+            purging.send(sender=Sample, sample=sample)
             sample.delete()
         transaction.on_commit(lambda files=files: delete_unreferenced(files))
         purged += 1
     return purged
-
-
-def clear_pads(sample: Sample) -> None:
-    """Empty the pads that hold the sample, leaving a note on each kit."""
-    pads = list(KitPad.objects.filter(sample=sample))
-    KitPadRemoval.objects.bulk_create(
-        KitPadRemoval(
-            kit_id=pad.kit_id, bank=pad.bank, pad_number=pad.pad_number, sample_name=sample.name
-        )
-        for pad in pads
-    )
-    KitPad.objects.filter(pk__in=[pad.pk for pad in pads]).delete()
 
 
 def purge_expired() -> int:

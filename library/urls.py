@@ -1,6 +1,6 @@
 from django.urls import path
 
-from library import import_views, organise_views, sample_views, vibe_views, views
+from library import organise_views, sample_views, views
 
 app_name = "library"
 
@@ -23,19 +23,9 @@ urlpatterns = [
     path("samples/<int:pk>/rate/", sample_views.rate, name="rate"),
     path("samples/<int:pk>/trash/", sample_views.trash, name="trash_sample"),
     path("samples/<int:pk>/restore/", sample_views.restore, name="restore"),
-    path("samples/<int:pk>/vibe/", vibe_views.describe, name="describe_vibe"),
-    path("samples/<int:pk>/vibe/status/", vibe_views.vibe_status, name="vibe_status"),
-    path("usage/", vibe_views.usage, name="usage"),
     path("trash/", organise_views.trash_list, name="trash"),
     path("trash/empty/", organise_views.empty_trash, name="empty_trash"),
     path("tags/", organise_views.tag_list, name="tags"),
     path("tags/<int:pk>/rename/", organise_views.rename_tag, name="rename_tag"),
     path("tags/<int:pk>/delete/", organise_views.delete_tag, name="delete_tag"),
-    path("imports/", import_views.batch_list, name="batch_list"),
-    path("imports/upload/", import_views.upload, name="upload"),
-    path("imports/start/", import_views.upload_start, name="upload_start"),
-    path("imports/link/", import_views.import_link, name="import_link"),
-    path("imports/<int:pk>/", import_views.batch_detail, name="batch_detail"),
-    path("imports/<int:pk>/files/", import_views.upload_file, name="upload_file"),
-    path("imports/<int:pk>/finish/", import_views.upload_finish, name="upload_finish"),
 ]

@@ -10,10 +10,10 @@ from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
-from kits.models import Kit
+from core.polling import page_or_progress
+from library import bulk
 from library.filters import LibraryFilterForm, genre_names
 from library.models import DuplicateScan, Sample, SampleTag, Tag
-from library.polling import page_or_progress
 from library.tasks import queue_duplicate_scan
 
 PAGE_SIZE = 50
@@ -65,7 +65,7 @@ def index(request):
         "filtered": any(value for key, value in request.GET.items() if key not in {"page", "sort"}),
         "upload_limit_mb": settings.UPLOAD_MAX_FILE_MB,
         "tag_names": Tag.objects.filter(owner=request.user).values_list("name", flat=True),
-        "kits": Kit.objects.owned_by(request.user).order_by("name").only("name"),
+        "bulk_actions": bulk.offered(),
     }
     template = "library/index.html"
     if request.htmx.target == "results":

@@ -116,6 +116,8 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "library",
+    "imports",
+    "vibe",
     "kits",
     "exports",
 ]

@@ -12,6 +12,8 @@ admin.site.index_title = "Preferences, costs and data"
 
 urlpatterns = [
     path("", include("library.urls")),
+    path("", include("imports.urls")),
+    path("", include("vibe.urls")),
     path("kits/", include("kits.urls")),
     path("exports/", include("exports.urls")),
     path("accounts/", include("accounts.urls")),

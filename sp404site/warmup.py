@@ -8,7 +8,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 
 # Modules the busiest pages import on first use (numpy and scipy among them).
-MODULES = ["library.similarity", "library.vibe", "kits.suggest", "exports.views"]
+MODULES = ["library.similarity", "vibe.service", "kits.suggest", "exports.views"]
 
 
 def warm_up() -> None:

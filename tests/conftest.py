@@ -3,6 +3,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+pytest_plugins = ["tests.files"]
+
 
 @pytest.fixture(autouse=True)
 def data_dir(settings, tmp_path):

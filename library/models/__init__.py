@@ -1,21 +1,6 @@
-"""The library's models: samples and what is known about them, imports, costs."""
+"""The library's models: samples, what is known about them, their tags and duplicate scans."""
 
-from library.models.batches import Batch, BatchItem
 from library.models.duplicates import DuplicateScan
-from library.models.preferences import ApiUsage, ModelPrice, UserPreference
 from library.models.samples import AudioFeatures, Sample, SampleTag, Tag
-from library.models.vibe import VibeAnalysis
 
-__all__ = [
-    "ApiUsage",
-    "AudioFeatures",
-    "Batch",
-    "BatchItem",
-    "DuplicateScan",
-    "ModelPrice",
-    "Sample",
-    "SampleTag",
-    "Tag",
-    "UserPreference",
-    "VibeAnalysis",
-]
+__all__ = ["AudioFeatures", "DuplicateScan", "Sample", "SampleTag", "Tag"]

@@ -4,7 +4,7 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -86,6 +86,38 @@ class SampleQuerySet(models.QuerySet):
         # No index on analysis_version: only `manage.py analyze --outdated` asks,
         # rarely, and a scan of the features table is quick next to re-analysis.
         return self.filter(Q(features__isnull=True) | Q(features__analysis_version__lt=version))
+
+    # Bulk operations: one transaction each, sample by sample so that every
+    # sample's search document follows; each returns how many samples it touched.
+
+    def add_tag(self, name: str) -> int:
+        with transaction.atomic():
+            selected = list(self)
+            for sample in selected if Tag.clean_name(name) else []:
+                sample.add_tag(name)
+        return len(selected)
+
+    def remove_tag(self, name: str) -> int:
+        with transaction.atomic():
+            selected = list(self)
+            links = SampleTag.objects.filter(sample__in=selected, tag__name__iexact=name)
+            for link in links if Tag.clean_name(name) else []:
+                link.delete()
+        return len(selected)
+
+    def set_genre(self, genre: str) -> int:
+        with transaction.atomic():
+            selected = list(self)
+            for sample in selected:
+                sample.save(update_fields=sample.set_by_user(genre=" ".join(genre.split())[:64]))
+        return len(selected)
+
+    def move_to_trash(self) -> int:
+        with transaction.atomic():
+            selected = list(self)
+            for sample in selected:
+                sample.move_to_trash()
+        return len(selected)
 
 
 class SampleStatus(models.TextChoices):
@@ -415,7 +447,7 @@ class Sample(models.Model):
 
     def add_tag(self, name: str, source: str = "user") -> "Tag":
         """Put a tag on the sample, creating the user's tag on first use (case-insensitively)."""
-        name = " ".join(name.split())[:64]
+        name = Tag.clean_name(name)
         tag = Tag.objects.filter(owner_id=self.owner_id, name__iexact=name).first()
         if tag is None:
             tag = Tag.objects.create(owner_id=self.owner_id, name=name)
@@ -430,11 +462,6 @@ class Sample(models.Model):
     def playable_name(self) -> str:
         """The stored file a browser can play: the preview when there is one."""
         return self.preview.name or self.file.name
-
-    def kits_using(self):
-        from kits.models import Kit
-
-        return Kit.objects.filter(pads__sample=self).distinct()
 
     def move_to_trash(self) -> None:
         self.deleted_at = timezone.now()
@@ -580,6 +607,42 @@ class Tag(models.Model):
 
     def __str__(self):
         return self.name
+
+    @staticmethod
+    def clean_name(name: str) -> str:
+        """A tag name as it is kept: single spaces, at most 64 characters."""
+        return " ".join(name.split())[:64]
+
+    def rename(self, name: str) -> "Tag":
+        """Rename the tag; onto another of the owner's tags' names, merge into that one.
+
+        Returns the tag that carries the name afterwards.
+        """
+        name = Tag.clean_name(name)
+        others = Tag.objects.filter(owner_id=self.owner_id, name__iexact=name).exclude(pk=self.pk)
+        existing = others.first()
+        if existing is not None:
+            self.merge_into(existing)
+            return existing
+        self.name = name
+        self.save()
+        return self
+
+    def merge_into(self, target: "Tag") -> None:
+        """Move every sample of this tag to ``target``, then delete this one, in one transaction."""
+        with transaction.atomic():
+            for link in SampleTag.objects.filter(tag=self).select_related("sample"):
+                if not SampleTag.objects.filter(sample=link.sample, tag=target).exists():
+                    SampleTag.objects.create(sample=link.sample, tag=target, source=link.source)
+                link.delete()
+            self.delete()
+
+    def remove(self) -> None:
+        """Take the tag off every sample (each one's search document follows), then delete it."""
+        with transaction.atomic():
+            for link in SampleTag.objects.filter(tag=self):
+                link.delete()
+            self.delete()
 
 
 class SampleTagSource(models.TextChoices):

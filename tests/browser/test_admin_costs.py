@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 
-from library.models import ApiUsage
+from vibe.models import ApiUsage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,7 +14,7 @@ def test_cost_review_shows_amounts_with_the_currency(page, live_server, screensh
     get_user_model().objects.create_superuser("boss", password="a long enough passphrase")
     for cost in ("0.00030800", "0.00061600"):
         ApiUsage.objects.create(model="openai/gpt-4o-mini", operation="single", cost=Decimal(cost))
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/library/apiusage/")
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/vibe/apiusage/")
     page.fill("#id_username", "boss")
     page.fill("#id_password", "a long enough passphrase")
     page.click("input[type=submit]")

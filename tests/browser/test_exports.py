@@ -7,12 +7,12 @@ import soundfile as sf
 from django.contrib.auth import get_user_model
 from django_q.conf import Conf
 
+from imports.importing import import_file
 from kits.models import Kit, KitPad
-from library.importing import import_file
 from tests import audiogen
 from tests.browser.conftest import assert_no_horizontal_scroll
 from tests.browser.test_import import log_in
-from tests.library.conftest import write_audio
+from tests.files import write_audio
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

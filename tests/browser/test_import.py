@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from library.models import Sample
 from tests import audiogen
 from tests.browser.conftest import assert_no_horizontal_scroll
-from tests.library.conftest import write_audio
+from tests.files import write_audio
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,7 +6,7 @@ from library.models import Sample
 from tests import audiogen
 from tests.browser.conftest import assert_no_horizontal_scroll
 from tests.browser.test_import import log_in
-from tests.library.conftest import write_audio
+from tests.files import write_audio
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

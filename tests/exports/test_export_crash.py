@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests import audiogen
-from tests.library.conftest import write_audio
+from tests.files import write_audio
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow

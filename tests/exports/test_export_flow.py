@@ -13,8 +13,8 @@ from django.urls import reverse
 from exports.models import Export, ExportItem
 from exports.runner import finish_cancelled, remove_expired, resume, run
 from exports.tasks import run_export
+from imports.importing import import_file
 from kits.models import Kit, KitPad
-from library.importing import import_file
 from tests import audiogen
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from exports.models import Export
+from imports.models import Batch
 from kits.models import Kit
-from library.models import Batch
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def test_login_page_is_public(client, user):
 
 def test_logged_in_user_sees_the_main_pages(client_for, user):
     client = client_for(user)
-    for name in ["library:index", "library:batch_list", "kits:index", "exports:index"]:
+    for name in ["library:index", "imports:batch_list", "kits:index", "exports:index"]:
         response = client.get(reverse(name))
         assert response.status_code == 200, name
         assert b"Log out" in response.content
@@ -69,7 +69,7 @@ def alices_things(user, make_sample):
     sample = make_sample(user)
     return {
         "library:sample_detail": sample.pk,
-        "library:batch_detail": Batch.objects.create(owner=user, name="b", source="folder").pk,
+        "imports:batch_detail": Batch.objects.create(owner=user, name="b", source="folder").pk,
         "kits:kit_detail": Kit.objects.create(owner=user, name="k").pk,
         "exports:export_detail": Export.objects.create(owner=user, name="e", source="kit").pk,
     }

@@ -7,18 +7,12 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import SitePreferences
 from exports.models import Export, ExportItem
+from imports.models import Batch, BatchItem
 from kits.models import Kit, KitPad
-from library.models import (
-    ApiUsage,
-    Batch,
-    BatchItem,
-    ModelPrice,
-    SampleTag,
-    Tag,
-    UserPreference,
-    VibeAnalysis,
-)
+from library.models import SampleTag, Tag
+from vibe.models import ApiUsage, ModelPrice, VibeAnalysis
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +36,7 @@ def one_of_everything(staff_user, make_sample, make_features):
         completion_price_per_million=Decimal("0.6"),
     )
     ApiUsage.objects.create(model="m", operation="single", user=staff_user, sample=sample)
-    return UserPreference.load()
+    return SitePreferences.load()
 
 
 def test_every_registered_model_has_working_admin_pages(client_for, staff_user, one_of_everything):
@@ -70,19 +64,19 @@ def _request_for(user):
 
 def test_preferences_admin_edits_the_single_row_only(client_for, staff_user):
     client = client_for(staff_user)
-    response = client.get(reverse("admin:library_userpreference_changelist"))
+    response = client.get(reverse("admin:core_sitepreferences_changelist"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("admin:library_userpreference_change", args=[1])
-    assert client.get(reverse("admin:library_userpreference_add")).status_code == 403
-    assert client.get(reverse("admin:library_userpreference_delete", args=[1])).status_code == 403
+    assert response["Location"] == reverse("admin:core_sitepreferences_change", args=[1])
+    assert client.get(reverse("admin:core_sitepreferences_add")).status_code == 403
+    assert client.get(reverse("admin:core_sitepreferences_delete", args=[1])).status_code == 403
 
 
 def test_api_usage_admin_is_read_only(client_for, staff_user, one_of_everything):
     client = client_for(staff_user)
     usage = ApiUsage.objects.get()
-    assert client.get(reverse("admin:library_apiusage_add")).status_code == 403
+    assert client.get(reverse("admin:vibe_apiusage_add")).status_code == 403
     response = client.post(
-        reverse("admin:library_apiusage_change", args=[usage.pk]), {"model": "changed"}
+        reverse("admin:vibe_apiusage_change", args=[usage.pk]), {"model": "changed"}
     )
     assert response.status_code == 403
     usage.refresh_from_db()
@@ -107,7 +101,7 @@ def test_api_usage_admin_totals_match_the_filtered_rows(client_for, staff_user):
         )
     client = client_for(staff_user)
 
-    everything = client.get(reverse("admin:library_apiusage_changelist")).context
+    everything = client.get(reverse("admin:vibe_apiusage_changelist")).context
     assert everything["totals"]["cost"] == Decimal("0.01254800")
     assert everything["totals"]["total_tokens"] == 1980
     by_model = {row["model"]: row["cost"] for row in everything["by_model"]}
@@ -118,7 +112,7 @@ def test_api_usage_admin_totals_match_the_filtered_rows(client_for, staff_user):
     assert len(by_day) == 1
     assert by_day[0]["day"] == timezone.now().date()
 
-    filtered = client.get(reverse("admin:library_apiusage_changelist"), {"model": "cheap"}).context
+    filtered = client.get(reverse("admin:vibe_apiusage_changelist"), {"model": "cheap"}).context
     assert filtered["totals"]["cost"] == Decimal("0.000048")
     assert filtered["totals"]["total_tokens"] == 480
 
@@ -126,7 +120,7 @@ def test_api_usage_admin_totals_match_the_filtered_rows(client_for, staff_user):
 def test_price_table_is_editable(client_for, staff_user):
     client = client_for(staff_user)
     response = client.post(
-        reverse("admin:library_modelprice_add"),
+        reverse("admin:vibe_modelprice_add"),
         {
             "model": "local/llama",
             "prompt_price_per_million": "0",
@@ -140,7 +134,7 @@ def test_price_table_is_editable(client_for, staff_user):
 def test_api_usage_admin_shows_costs_as_money(client_for, staff_user):
     for cost in ("0.00030800", "0.00061600"):
         ApiUsage.objects.create(model="m", operation="single", cost=Decimal(cost), user=staff_user)
-    page = client_for(staff_user).get(reverse("admin:library_apiusage_changelist"))
+    page = client_for(staff_user).get(reverse("admin:vibe_apiusage_changelist"))
     text = page.content.decode()
     assert "<strong>0.000924 USD</strong>" in text
     assert "<td>0.000924 USD</td>" in text  # the by-model, by-day and by-operation rows

@@ -6,9 +6,12 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 
+from core.models import SitePreferences
 from exports.models import Export, ExportItem
+from imports.models import Batch, BatchItem
 from kits.models import Kit, KitPad
-from library.models import ApiUsage, Batch, BatchItem, Sample, Tag, UserPreference, VibeAnalysis
+from library.models import Sample, Tag
+from vibe.models import ApiUsage, VibeAnalysis
 
 pytestmark = pytest.mark.django_db
 
@@ -77,16 +80,16 @@ def test_negative_energy_is_rejected(sample):
 
 
 def test_a_second_preferences_row_is_rejected():
-    UserPreference.load()
-    assert rejected(lambda: UserPreference.objects.create(id=2))
-    assert UserPreference.objects.count() == 1
+    SitePreferences.load()
+    assert rejected(lambda: SitePreferences.objects.create(id=2))
+    assert SitePreferences.objects.count() == 1
 
 
 def test_preferences_load_returns_the_same_row():
-    first = UserPreference.load()
+    first = SitePreferences.load()
     first.monthly_budget = Decimal("12.5")
     first.save()
-    assert UserPreference.load().monthly_budget == Decimal("12.5")
+    assert SitePreferences.load().monthly_budget == Decimal("12.5")
 
 
 def test_same_content_twice_for_one_user_is_rejected(user, make_sample):

@@ -1,5 +1,7 @@
 """Every migration can be undone: all apps go to zero and back."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -85,12 +87,125 @@ def test_dropping_the_unused_filename_preference_keeps_the_preferences_both_ways
         id=1, defaults={"monthly_budget": "12.5", "default_export_format": "aiff"}
     )
 
-    for target in (after, before, executor.loader.graph.leaf_nodes()):
+    latest = executor.loader.graph.leaf_nodes()
+    for target, model in ((after, "library.UserPreference"), (before, "library.UserPreference"),
+                          (latest, "core.SitePreferences")):  # fmt: skip
         executor = MigrationExecutor(connection)
         executor.migrate(target)
         apps = executor.loader.project_state(target).apps
-        preferences = apps.get_model("library", "UserPreference").objects.get()
+        preferences = apps.get_model(model).objects.get()
         assert (str(preferences.monthly_budget), preferences.default_export_format) == (
             "12.50000000",
             "aiff",
         )
+
+
+BEFORE_THE_SPLIT = [
+    ("library", "0014_drop_unused_filename_preference"),
+    ("core", None),
+    ("imports", None),
+    ("vibe", None),
+]
+# Where each moved model lived before the split, and where it lives after.
+MOVED = {
+    ("library", "UserPreference"): ("core", "SitePreferences"),
+    ("library", "Batch"): ("imports", "Batch"),
+    ("library", "BatchItem"): ("imports", "BatchItem"),
+    ("library", "VibeAnalysis"): ("vibe", "VibeAnalysis"),
+    ("library", "ModelPrice"): ("vibe", "ModelPrice"),
+    ("library", "ApiUsage"): ("vibe", "ApiUsage"),
+}
+
+
+def fill_every_table(user, make_sample, make_features):
+    """One row or more in every table of the project's apps, written with today's models."""
+    from django_q.tasks import async_task
+
+    from core.models import SitePreferences
+    from exports.models import Export, ExportItem
+    from imports.models import Batch, BatchItem
+    from kits.models import Kit, KitPad, KitPadRemoval
+    from library.models import DuplicateScan
+    from vibe.models import ApiUsage, ModelPrice, VibeAnalysis
+
+    sample = make_sample(user, name="Kept Kick")
+    make_features(sample)
+    sample.add_tag("dusty")
+    VibeAnalysis.objects.create(sample=sample, model="m", mood_primary="Dark")
+    batch = Batch.objects.create(owner=user, name="b", source="folder", total_files=1)
+    BatchItem.objects.create(batch=batch, path="kick.wav", sample=sample, status="imported")
+    DuplicateScan.objects.create(owner=user)
+    preferences = SitePreferences.load()
+    preferences.monthly_budget = Decimal("12.5")
+    preferences.save()
+    ModelPrice.objects.create(
+        model="m", prompt_price_per_million=Decimal(1), completion_price_per_million=Decimal(2)
+    )
+    ApiUsage.objects.create(model="m", cost=Decimal("0.001"), operation="single", user=user)
+    kit = Kit.objects.create(owner=user, name="Kit")
+    KitPad.objects.create(kit=kit, bank="A", pad_number=1, sample=sample)
+    KitPadRemoval.objects.create(kit=kit, bank="A", pad_number=2, sample_name="Gone")
+    export = Export.objects.create(owner=user, name="e", source="selection")
+    ExportItem.objects.create(export=export, sample=sample, output_name="e/KICK.wav")
+    async_task("vibe.tasks.describe_vibe", sample.pk, "single")  # Waits in the ORM queue.
+
+
+def row_counts() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        tables = connection.introspection.table_names(cursor)
+        counts = {}
+        for table in tables:
+            if (
+                table.split("_")[0] in {"library", "kits", "exports", "django"}
+                and table != "django_migrations"
+            ):
+                cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+                counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def queued_functions() -> list[str]:
+    from django_q.models import OrmQ
+
+    return [queued.task["func"] for queued in OrmQ.objects.all()]
+
+
+def content_type_apps() -> set[str]:
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    moved = [name.lower() for _, name in MOVED] + [name.lower() for _, name in MOVED.values()]
+    return set(ContentType.objects.filter(model__in=moved).values_list("app_label", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_split_into_apps_keeps_every_row_both_ways(user, make_sample, make_features, settings):
+    if "orm" not in settings.Q_CLUSTER:
+        pytest.skip("The queued task is looked for in the embedded (ORM) queue.")
+    fill_every_table(user, make_sample, make_features)
+    counts = row_counts()
+    project_tables = [t for t in counts if not t.startswith("django_") and "search" not in t]
+    assert all(counts[table] for table in project_tables), counts
+    assert queued_functions() == ["vibe.tasks.describe_vibe"]
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_THE_SPLIT)
+    old = executor.loader.project_state(BEFORE_THE_SPLIT[0]).apps
+    assert row_counts() == counts
+    assert old.get_model("library", "UserPreference").objects.get().monthly_budget == 12.5
+    assert old.get_model("library", "BatchItem").objects.get().batch.name == "b"
+    assert old.get_model("library", "VibeAnalysis").objects.get().sample.name == "Kept Kick"
+    assert content_type_apps() == {"library"}
+    assert queued_functions() == ["library.tasks.describe_vibe"]
+
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    executor.migrate(latest)
+    new = executor.loader.project_state(latest).apps
+    assert row_counts() == counts
+    for (old_app, old_name), (app, name) in MOVED.items():
+        model = new.get_model(app, name)
+        assert model.objects.count() == old.get_model(old_app, old_name).objects.count() >= 1
+    assert new.get_model("vibe", "ApiUsage").objects.get().user.username == user.username
+    assert content_type_apps() == {"core", "imports", "vibe"}
+    assert queued_functions() == ["vibe.tasks.describe_vibe"]

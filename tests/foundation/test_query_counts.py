@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from exports.models import Export, ExportItem
+from imports.models import Batch, BatchItem
 from kits.models import Kit, KitPad
-from library.models import Batch, BatchItem
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def fill(user, make_sample, rows: int) -> None:
         trashed.move_to_trash()
 
 
-LIST_PAGES = ["library:index", "library:batch_list", "library:trash", "library:tags", "kits:index", "exports:index"]  # fmt: skip
+LIST_PAGES = ["library:index", "imports:batch_list", "library:trash", "library:tags", "kits:index", "exports:index"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", LIST_PAGES)
@@ -51,4 +51,4 @@ def test_batch_page_query_count_is_fixed(
         )
     client = client_for(user)
     with django_assert_max_num_queries(6):
-        client.get(reverse("library:batch_detail", args=[batch.pk]))
+        client.get(reverse("imports:batch_detail", args=[batch.pk]))

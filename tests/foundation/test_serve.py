@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from library.management.commands.serve import lan_addresses
+from core.management.commands.serve import lan_addresses
 
 ROOT = Path(__file__).resolve().parents[2]
 

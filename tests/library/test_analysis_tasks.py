@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from library.importing import start_batch
-from library.models import AudioFeatures, Batch, Sample
-from library.sources import import_paths
+from imports.importing import start_batch
+from imports.models import Batch
+from imports.sources import import_paths
+from library.models import AudioFeatures, Sample
 from library.tasks import analyze_sample, analyze_samples, requeue_analysis
 from tests import audiogen
-from tests.library.conftest import write_audio
+from tests.files import write_audio
 
 pytestmark = pytest.mark.django_db
 

@@ -8,13 +8,14 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from imports.importing import start_batch
+from imports.models import Batch
+from imports.sources import import_paths
 from library.analysis import ANALYSIS_VERSION
-from library.importing import start_batch
-from library.models import Batch, Sample
-from library.sources import import_paths
+from library.models import Sample
 from library.tasks import analyze_sample
 from tests import audiogen
-from tests.library.conftest import write_audio
+from tests.files import write_audio
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 import soundfile as sf
 from django.urls import reverse
 
-from library.importing import import_file
+from imports.importing import import_file
 from library.models import Sample
 from library.tasks import analyze_sample
 from tests import audiogen

@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from library.models import SampleTag, Tag, VibeAnalysis
+from library.models import SampleTag, Tag
 from library.music import compatible_keys
+from vibe.models import VibeAnalysis
 
 pytestmark = pytest.mark.django_db
 URL = reverse("library:index")

@@ -7,13 +7,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from imports.importing import import_file
 from kits.models import Kit, KitPad, KitPadRemoval
-from library.importing import import_file
 from library.models import Sample, SampleTag, Tag
 from library.tasks import make_preview
 from library.trash import purge_expired
 from tests import audiogen
-from tests.library.conftest import write_audio
+from tests.files import write_audio
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import soundfile as sf
 from django.urls import reverse
 from django.utils import timezone
 
-from library.importing import import_file
+from imports.importing import import_file
 from library.models import DuplicateScan
 from library.tasks import analyze_sample, scan_duplicates
 from tests import audiogen

@@ -10,14 +10,14 @@ import soundfile as sf
 import soxr
 from scipy import signal
 
+from imports.importing import import_file
 from library import duplicates, similarity
 from library.duplicates import find_duplicates
-from library.importing import import_file
 from library.models import Sample
 from library.similarity import similar_samples
 from library.tasks import analyze_sample, analyze_samples
 from tests import audiogen
-from tests.library.conftest import SR, write_audio
+from tests.files import SR, write_audio
 
 pytestmark = pytest.mark.django_db
 

@@ -117,13 +117,14 @@ def llm_server():
 
 @pytest.fixture
 def fast_retries(monkeypatch):
-    monkeypatch.setattr("library.vibe.client.BACKOFF_SECONDS", 0.01)
+    monkeypatch.setattr("vibe.client.BACKOFF_SECONDS", 0.01)
 
 
 @pytest.fixture
 def vibe_on(settings, llm_server, fast_retries, db):
     """Vibe analysis pointed at the fake server, with a key and a price for both models."""
-    from library.models import ModelPrice, UserPreference
+    from core.models import SitePreferences
+    from vibe.models import ModelPrice
 
     settings.LLM_BASE_URL = llm_server.url
     settings.LLM_API_KEY = API_KEY
@@ -135,7 +136,7 @@ def vibe_on(settings, llm_server, fast_retries, db):
             prompt_price_per_million=Decimal("0.15"),
             completion_price_per_million=Decimal("0.60"),
         )
-    preferences = UserPreference.load()
+    preferences = SitePreferences.load()
     preferences.vibe_model = MODEL
     preferences.batch_model = BATCH_MODEL
     preferences.save()
@@ -160,7 +161,8 @@ def run_tasks(monkeypatch, django_capture_on_commit_callbacks):
         ran.append((path, args))
         return function(*args)
 
-    monkeypatch.setattr("library.tasks.async_task", run)
+    for module in ("library.tasks", "vibe.tasks", "imports.views"):
+        monkeypatch.setattr(f"{module}.async_task", run)
     return ran
 
 

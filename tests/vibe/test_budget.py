@@ -9,16 +9,17 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from library.models import ApiUsage, ModelPrice, UserPreference
-from library.vibe import VibeError, budget, describe
-from library.vibe.budget import BudgetRefused, estimate_prompt_tokens, quote, reserve
-from library.vibe.schema import build_messages
-from library.vibe.service import MAX_TOKENS, measurements
+from core.models import SitePreferences
 from tests.vibe.conftest import GOOD_ANSWER, MODEL, chat_completion
+from vibe import budget
+from vibe.budget import BudgetRefused, estimate_prompt_tokens, quote, reserve
+from vibe.models import ApiUsage, ModelPrice
+from vibe.schema import build_messages
+from vibe.service import MAX_TOKENS, VibeError, describe, measurements
 
 
 def set_limits(per_request=None, monthly=None):
-    preferences = UserPreference.load()
+    preferences = SitePreferences.load()
     if per_request is not None:
         preferences.max_cost_per_request = per_request
     if monthly is not None:
@@ -84,7 +85,7 @@ def test_a_call_that_exactly_fits_is_made(vibe_on, measured_sample):
 
 @pytest.mark.django_db
 def test_a_model_without_a_price_is_refused(vibe_on, measured_sample):
-    preferences = UserPreference.load()
+    preferences = SitePreferences.load()
     preferences.vibe_model = "someone/unpriced-model"
     preferences.save()
 
@@ -96,8 +97,8 @@ def test_a_model_without_a_price_is_refused(vibe_on, measured_sample):
 @pytest.mark.django_db
 def test_the_default_model_works_with_only_a_key(vibe_on, measured_sample):
     ModelPrice.objects.all().delete()
-    preferences = UserPreference.load()
-    preferences.vibe_model = UserPreference._meta.get_field("vibe_model").default
+    preferences = SitePreferences.load()
+    preferences.vibe_model = SitePreferences._meta.get_field("vibe_model").default
     preferences.save()
 
     describe(measured_sample, "single")
@@ -143,7 +144,7 @@ def test_concurrent_reservations_never_exceed_the_month(vibe_on):
 
     assert outcomes.count("reserved") == 3
     assert len(outcomes) == 8
-    assert budget.month_spent() <= UserPreference.load().monthly_budget
+    assert budget.month_spent() <= SitePreferences.load().monthly_budget
 
 
 @pytest.mark.django_db(transaction=True)
@@ -162,5 +163,5 @@ def test_concurrent_descriptions_cannot_both_pass_a_check_only_one_fits(vibe_on,
     assert outcomes.count("described") == 1
     assert sum("budget is left" in outcome for outcome in outcomes) == 3
     assert len(vibe_on.requests) == 1
-    assert budget.month_spent() <= UserPreference.load().monthly_budget
+    assert budget.month_spent() <= SitePreferences.load().monthly_budget
     assert math.isclose(float(budget.month_spent()), float(worst))

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from library.vibe.client import ChatClient, LLMError
 from tests.vibe.conftest import API_KEY, GOOD_ANSWER, MODEL, chat_completion
+from vibe.client import ChatClient, LLMError
 
 MESSAGES = [{"role": "user", "content": "{}"}]
 

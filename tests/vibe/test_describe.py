@@ -9,11 +9,13 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from library.models import ApiUsage, Sample, SampleTag, UserPreference, VibeAnalysis
+from core.models import SitePreferences
+from library.models import Sample, SampleTag
 from library.search import search
-from library.tasks import describe_vibe, queue_vibe
-from library.vibe import NOT_CONFIGURED, VibeError, describe, is_configured
 from tests.vibe.conftest import API_KEY, GOOD_ANSWER, MODEL, chat_completion
+from vibe.models import ApiUsage, VibeAnalysis
+from vibe.service import NOT_CONFIGURED, VibeError, describe, is_configured
+from vibe.tasks import describe_vibe, queue_vibe
 
 pytestmark = pytest.mark.django_db
 
@@ -175,7 +177,7 @@ def test_default_url_without_a_key_is_not_configured(vibe_off, measured_sample):
 def test_a_local_server_needs_no_key_and_can_be_free(vibe_on, settings, user, make_sample):
     settings.LLM_API_KEY = ""
     settings.LLM_FREE = True
-    preferences = UserPreference.load()
+    preferences = SitePreferences.load()
     preferences.vibe_model = "local-llama"  # No price row.
     preferences.save()
 

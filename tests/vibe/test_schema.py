@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from library.vibe.schema import SchemaError, build_messages, correction_messages, parse
 from tests.vibe.conftest import GOOD_ANSWER
+from vibe.schema import SchemaError, build_messages, correction_messages, parse
 
 
 def answer(**changes) -> str:

@@ -5,14 +5,14 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
+from core.models import ExportOrganisation
 from exports.models import Export
 from exports.planning import ExportRefused, create_export, entries_for_kit
 from exports.runner import run
 from kits.models import Kit
-from library.management.commands.import_samples import BAR_WIDTH
 from library.management.quiet import library_logs_at_warning
-from library.models.preferences import ExportOrganisation
 
 
 class Command(BaseCommand):
@@ -50,8 +50,9 @@ class Command(BaseCommand):
             )  # fmt: skip
         except ExportRefused as refusal:
             raise CommandError(str(refusal)) from None
-        export = run(export, progress=self.progress_bar(len(entries)))
-        self.stdout.write("")
+        # On standard error, and only on a terminal.
+        with tqdm(total=len(entries), unit="file", disable=None, dynamic_ncols=True) as bar:
+            export = run(export, progress=lambda item: bar.update())
         if zip and export.output_path:
             target = folder / Path(export.output_path).name.split("-", 1)[-1]
             shutil.copyfile(export.output_path, target)
@@ -99,17 +100,3 @@ class Command(BaseCommand):
                 "or choose another --to."
             ) from None
         return folder
-
-    def progress_bar(self, total: int):
-        done = 0
-
-        def step(item):
-            nonlocal done
-            done += 1
-            filled = round(BAR_WIDTH * done / max(total, 1))
-            self.stdout.write(
-                f"\r[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {done}/{total}", ending=""
-            )
-            self.stdout.flush()
-
-        return step

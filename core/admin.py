@@ -1,0 +1,48 @@
+"""Admin for the site's preferences: one row, edited in place."""
+
+from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from core.models import SitePreferences
+
+
+@admin.register(SitePreferences)
+class SitePreferencesAdmin(admin.ModelAdmin):
+    """The single preferences row: edited in place, never added or deleted."""
+
+    fieldsets = [
+        ("Analysis", {"fields": ["auto_extract_features"]}),
+        (
+            "Vibe analysis",
+            {
+                "fields": [
+                    "vibe_model",
+                    "batch_model",
+                    "auto_vibe_single",
+                    "auto_vibe_batch",
+                    "max_cost_per_request",
+                    "monthly_budget",
+                ]
+            },
+        ),
+        (
+            "Exports",
+            {
+                "fields": [
+                    "default_export_format",
+                    "default_export_organisation",
+                ]
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        preferences = SitePreferences.load()
+        return redirect(reverse("admin:core_sitepreferences_change", args=[preferences.pk]))

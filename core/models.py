@@ -1,0 +1,91 @@
+"""What the whole site shares: its preferences, and model pieces every app uses."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+# Costs are kept to 1e-8 USD: a cheap model's call costs a few millionths of a dollar.
+COST_DIGITS = {"max_digits": 18, "decimal_places": 8}
+
+
+class OwnedQuerySet(models.QuerySet):
+    """Rows that belong to one user."""
+
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+
+class ExportFormat(models.TextChoices):
+    WAV = "wav", "WAV"
+    AIFF = "aiff", "AIFF"
+
+
+class ExportOrganisation(models.TextChoices):
+    FLAT = "flat", "Flat"
+    GENRE = "genre", "By genre"
+    BPM = "bpm", "By BPM range"
+    KIT = "kit", "By kit (bank folders, pad order)"
+
+
+class SitePreferences(models.Model):
+    """The installation's settings, set by staff; there is exactly one row."""
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    vibe_model = models.CharField(
+        max_length=128, default="openai/gpt-4o-mini", help_text="For single samples."
+    )
+    batch_model = models.CharField(
+        max_length=128, default="openai/gpt-4o-mini", help_text="For batch imports and bulk runs."
+    )
+    auto_vibe_single = models.BooleanField("describe vibe after single imports", default=False)
+    auto_vibe_batch = models.BooleanField("describe vibe after batch imports", default=False)
+    auto_extract_features = models.BooleanField("analyse audio after import", default=True)
+    max_cost_per_request = models.DecimalField(
+        **COST_DIGITS,
+        default=Decimal("0.01"),
+        help_text="USD; a call that could cost more is not made.",
+    )
+    monthly_budget = models.DecimalField(
+        **COST_DIGITS, default=Decimal("5.00"), help_text="USD per calendar month, all users."
+    )
+    default_export_format = models.CharField(
+        max_length=4, choices=ExportFormat.choices, default=ExportFormat.WAV
+    )
+    default_export_organisation = models.CharField(
+        max_length=5, choices=ExportOrganisation.choices, default=ExportOrganisation.KIT
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "library_userpreference"  # Where earlier versions kept it.
+        verbose_name = "preferences"
+        verbose_name_plural = "preferences"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="preferences_single_row"),
+            models.CheckConstraint(
+                condition=Q(max_cost_per_request__gte=0), name="preferences_max_cost_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_budget__gte=0), name="preferences_budget_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(default_export_format__in=ExportFormat.values),
+                name="preferences_export_format_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(default_export_organisation__in=ExportOrganisation.values),
+                name="preferences_export_organisation_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return "Preferences"
+
+    @classmethod
+    def load(cls) -> "SitePreferences":
+        """The one row, created with defaults the first time it is asked for."""
+        preferences, _created = cls.objects.get_or_create(id=cls.SINGLETON_ID)
+        return preferences

@@ -1,0 +1,150 @@
+"""Imports: every way samples come in is a Batch with one item per file."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class BatchQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+    def unfinished(self):
+        return self.filter(status__in=[Batch.Status.PENDING, Batch.Status.RUNNING])
+
+
+class BatchSource(models.TextChoices):
+    UPLOAD = "upload", "Browser upload"
+    FOLDER = "folder", "Folder"
+    URL = "url", "URL"
+
+
+class BatchStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    RUNNING = "running", "Importing"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Batch(models.Model):
+    """One import: a browser upload, a folder scan or a URL download."""
+
+    Source = BatchSource
+
+    Status = BatchStatus
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="batches"
+    )
+    name = models.CharField(max_length=255)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    source_url = models.URLField(max_length=2048, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total_files = models.PositiveIntegerField(default=0)
+    processed_files = models.PositiveIntegerField(default=0)
+    imported_count = models.PositiveIntegerField(default=0)
+    duplicate_count = models.PositiveIntegerField(default=0)
+    restored_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="Why the whole batch failed, if it did.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BatchQuerySet.as_manager()
+
+    class Meta:
+        db_table = "library_batch"  # Tables keep the names earlier versions gave them.
+        verbose_name_plural = "batches"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=BatchSource.values),
+                name="batch_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=BatchStatus.values),
+                name="batch_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="url") | ~Q(source_url=""), name="batch_url_has_address"
+            ),
+            models.CheckConstraint(
+                condition=Q(processed_files__lte=models.F("total_files")),
+                name="batch_processed_within_total",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="batch_owner_created"),
+            models.Index(fields=["status"], name="batch_status"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.COMPLETED, self.Status.FAILED, self.Status.CANCELLED}
+
+    def restart(self) -> None:
+        """Forget the per-file results of an interrupted link import before running it again.
+
+        A link counts as one file until what it downloads is opened.
+        """
+        self.items.all().delete()
+        self.total_files = 1
+        self.processed_files = 0
+        self.imported_count = self.duplicate_count = 0
+        self.restored_count = self.failed_count = 0
+        self.save()
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_files:
+            return 100 if self.is_finished else 0
+        return round(100 * self.processed_files / self.total_files)
+
+
+class BatchItemStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    IMPORTED = "imported", "Imported"
+    DUPLICATE = "duplicate", "Already in the library"
+    RESTORED = "restored", "Restored from the trash"
+    FAILED = "failed", "Failed"
+
+
+class BatchItem(models.Model):
+    """One file of an import and what became of it."""
+
+    Status = BatchItemStatus
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="items")
+    sample = models.ForeignKey(
+        "library.Sample",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="batch_items",
+    )
+    path = models.CharField(max_length=1024, help_text="The file's path within the import.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "library_batchitem"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=BatchItemStatus.values),
+                name="batch_item_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(error=""), name="batch_item_failure_explained"
+            ),
+        ]
+        indexes = [models.Index(fields=["batch", "status"], name="batch_item_batch_status")]
+
+    def __str__(self):
+        return self.path

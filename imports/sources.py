@@ -1,0 +1,291 @@
+"""Where imports come from: folders, ZIP archives and links, each feeding a batch."""
+
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+import httpx
+from django.conf import settings
+
+from imports.importing import (
+    ImportRejected,
+    Outcome,
+    expect_more_files,
+    finish_batch,
+    import_file,
+    is_archive_name,
+    is_audio_name,
+    megabytes,
+    record,
+)
+from imports.models import Batch, BatchItem
+
+Progress = Callable[[BatchItem], None] | None
+COPY_CHUNK = 1024 * 1024
+# Packs ship artwork, docs and macOS metadata beside the audio; they are skipped.
+IGNORED_PARTS = {"__MACOSX", ".DS_Store"}
+
+
+@contextmanager
+def scratch_dir():
+    """A temporary folder on the data directory's disk, removed afterwards."""
+    root = Path(settings.DATA_DIR) / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    folder = tempfile.mkdtemp(dir=root)
+    try:
+        yield Path(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def is_ignored(relative: str) -> bool:
+    parts = PurePosixPath(relative).parts
+    return any(part in IGNORED_PARTS or part.startswith("._") for part in parts)
+
+
+def importable_files(root: Path) -> list[tuple[Path, str]]:
+    """Audio files and archives under `root`, with paths relative to its parent."""
+    if root.is_file():
+        return [(root, root.name)]
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders.sort()
+        for file_name in sorted(files):
+            path = Path(folder) / file_name
+            relative = path.relative_to(root.parent).as_posix()
+            if is_ignored(relative):
+                continue
+            if is_audio_name(file_name) or is_archive_name(file_name):
+                found.append((path, relative))
+    return found
+
+
+def recorded(batch: Batch, outcome: Outcome, progress: Progress) -> BatchItem:
+    """Store one outcome in the batch and report it to the progress display."""
+    item = record(batch, outcome)
+    if progress:
+        progress(item)
+    return item
+
+
+def import_one(
+    batch: Batch, path: Path, display_path: str, progress: Progress = None
+) -> list[BatchItem]:
+    """Import a file or an archive that the batch has already counted; returns its items."""
+    if is_archive_name(display_path):
+        return import_archive(batch, path, display_path, progress)
+    return [recorded(batch, import_file(batch.owner, path, display_path), progress)]
+
+
+def import_paths(batch: Batch, roots: list[Path], progress: Progress = None) -> Batch:
+    """Import folders (recursively), files and archives into a batch, then close it."""
+    files = []
+    for root in roots:
+        if not root.exists():
+            files.append((root, str(root)))
+            continue
+        files += importable_files(root)
+    expect_more_files(batch, len(files))
+    for path, relative in files:
+        if path.exists():
+            import_one(batch, path, relative, progress)
+        else:
+            missing = Outcome(relative, BatchItem.Status.FAILED, "No such file or folder.")
+            recorded(batch, missing, progress)
+    return finish_batch(batch)
+
+
+# Archives ------------------------------------------------------------------
+
+
+def unsafe_member_reason(name: str) -> str:
+    """Why an archive member's path must not be used, or ""."""
+    normalised = name.replace("\\", "/")
+    if normalised.startswith("/") or re.match(r"^[A-Za-z]:", normalised):
+        return "The archive gives this file an absolute path; it was not unpacked."
+    if ".." in PurePosixPath(normalised).parts:
+        return "The archive tries to place this file outside its folder; it was not unpacked."
+    return ""
+
+
+def archive_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    return [
+        info
+        for info in archive.infolist()
+        if not info.is_dir() and is_audio_name(info.filename) and not is_ignored(info.filename)
+    ]
+
+
+def check_archive_size(members: list[zipfile.ZipInfo], archive_size: int) -> None:
+    """Refuse archives that would unpack to far more than they weigh (ZIP bombs)."""
+    unpacked = sum(info.file_size for info in members)
+    limit = settings.ZIP_MAX_UNPACKED_MB * 1024 * 1024
+    if unpacked > limit:
+        raise ImportRejected(
+            f"The archive would unpack to {megabytes(unpacked)}, over the "
+            f"{settings.ZIP_MAX_UNPACKED_MB:,} MB limit."
+        )
+    if archive_size and unpacked / archive_size > settings.ZIP_MAX_RATIO:
+        raise ImportRejected(
+            "The archive unpacks to more than "
+            f"{settings.ZIP_MAX_RATIO} times its size, which audio never does; it was not unpacked."
+        )
+
+
+def extract_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
+    """Copy one member out, trusting the bytes read rather than the size it declares."""
+    limit = min(info.file_size, settings.UPLOAD_MAX_FILE_BYTES)
+    written = 0
+    with archive.open(info) as source, open(target, "wb") as destination:
+        while chunk := source.read(COPY_CHUNK):
+            written += len(chunk)
+            if written > limit:
+                raise ImportRejected("The file inside the archive is larger than it claims.")
+            destination.write(chunk)
+
+
+def import_archive(
+    batch: Batch, path: Path, display_path: str, progress: Progress = None
+) -> list[BatchItem]:
+    """Import every audio file in a ZIP; the archive itself counts as one file until opened."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive_members(archive)
+            check_archive_size(members, path.stat().st_size)
+            if not members:
+                raise ImportRejected("The archive holds no audio files.")
+            expect_more_files(batch, len(members) - 1)
+            return [
+                recorded(batch, import_member(batch, archive, info, display_path), progress)
+                for info in members
+            ]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
+        message = "This is not a readable ZIP archive."
+    except ImportRejected as rejection:
+        message = str(rejection)
+    return [recorded(batch, Outcome(display_path, BatchItem.Status.FAILED, message), progress)]
+
+
+def import_member(batch, archive, info, archive_display: str) -> Outcome:
+    """Unpack one archive member to a scratch folder and import it."""
+    archive_folder = str(PurePosixPath(archive_display).with_suffix(""))
+    display_path = f"{archive_folder}/{info.filename}".replace("\\", "/")
+    reason = unsafe_member_reason(info.filename)
+    if reason:
+        outcome = Outcome(display_path, BatchItem.Status.FAILED, reason)
+    else:
+        with scratch_dir() as folder:
+            target = folder / PurePosixPath(info.filename).name
+            try:
+                extract_member(archive, info, target)
+                outcome = import_file(batch.owner, target, display_path)
+            except ImportRejected as rejection:
+                outcome = Outcome(display_path, BatchItem.Status.FAILED, str(rejection))
+            except (zipfile.BadZipFile, OSError, EOFError) as error:
+                outcome = Outcome(
+                    display_path, BatchItem.Status.FAILED, f"Could not unpack this file: {error}."
+                )
+    return outcome
+
+
+# Links ---------------------------------------------------------------------
+
+MAGIC_EXTENSIONS = [
+    (b"PK\x03\x04", ".zip"),
+    (b"fLaC", ".flac"),
+    (b"OggS", ".ogg"),
+    (b"ID3", ".mp3"),
+    (b"\xff\xfb", ".mp3"),
+    (b"\xff\xf3", ".mp3"),
+]
+
+
+def guess_extension(head: bytes) -> str:
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return ".wav"
+    if head[:4] == b"FORM" and head[8:12] in {b"AIFF", b"AIFC"}:
+        return ".aiff"
+    for magic, extension in MAGIC_EXTENSIONS:
+        if head.startswith(magic):
+            return extension
+    return ""
+
+
+def download_name(response: httpx.Response) -> str:
+    """The file name a download announces, else the last part of its address."""
+    disposition = response.headers.get("content-disposition", "")
+    match = re.search(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)\"?", disposition, re.IGNORECASE)
+    name = unquote(match.group(1)) if match else unquote(PurePosixPath(response.url.path).name)
+    return PurePosixPath(name.replace("\\", "/")).name.strip() or "download"
+
+
+def download(url: str, folder: Path) -> tuple[Path, str]:
+    """Stream a link to disk under the size cap; returns the file and its name."""
+    if urlsplit(url).scheme not in {"http", "https"}:
+        raise ImportRejected("Only http:// and https:// links can be imported.")
+    cap = settings.URL_IMPORT_MAX_MB * 1024 * 1024
+    timeout = httpx.Timeout(settings.URL_IMPORT_TIMEOUT, connect=10)
+    try:
+        with (
+            httpx.Client(
+                follow_redirects=True,
+                max_redirects=settings.URL_IMPORT_MAX_REDIRECTS,
+                timeout=timeout,
+            ) as client,
+            client.stream("GET", url) as response,
+        ):
+            return save_response(response, folder, cap)
+    except httpx.TooManyRedirects:
+        raise ImportRejected("The link redirects too many times.") from None
+    except httpx.TimeoutException:
+        raise ImportRejected("The server did not answer in time.") from None
+    except httpx.ConnectError:
+        host = urlsplit(url).hostname or url
+        raise ImportRejected(f"Could not connect to {host}.") from None
+    except httpx.HTTPError as error:
+        raise ImportRejected(f"The download failed: {error}.") from None
+
+
+def save_response(response: httpx.Response, folder: Path, cap: int) -> tuple[Path, str]:
+    if response.status_code >= 400:
+        raise ImportRejected(
+            f"The server answered {response.status_code} {response.reason_phrase}."
+        )
+    declared = int(response.headers.get("content-length") or 0)
+    if declared > cap:
+        raise ImportRejected(
+            f"The download is {megabytes(declared)}, over the {settings.URL_IMPORT_MAX_MB:,} MB limit."
+        )
+    name = download_name(response)
+    target = folder / "download"
+    written = 0
+    with open(target, "wb") as handle:
+        for chunk in response.iter_bytes(COPY_CHUNK):
+            written += len(chunk)
+            if written > cap:
+                raise ImportRejected(
+                    f"The download is over the {settings.URL_IMPORT_MAX_MB:,} MB limit; it was stopped."
+                )
+            handle.write(chunk)
+    if not (is_audio_name(name) or is_archive_name(name)):
+        with open(target, "rb") as handle:
+            name = f"{name}{guess_extension(handle.read(16))}"
+    return target, name
+
+
+def import_url(batch: Batch) -> Batch:
+    """Download the batch's link and import what it holds, then close the batch."""
+    with scratch_dir() as folder:
+        try:
+            path, name = download(batch.source_url, folder)
+        except ImportRejected as rejection:
+            record(batch, Outcome(batch.source_url, BatchItem.Status.FAILED, str(rejection)))
+            return finish_batch(batch, error=str(rejection))
+        import_one(batch, path, name)
+    return finish_batch(batch)

@@ -1,0 +1,74 @@
+"""Actions on a selection of samples: the library's own, and those other apps add.
+
+An app adds its action when it starts (``AppConfig.ready``), so the library
+offers "Add to kit" or "Describe vibe" without knowing kits or vibe analysis.
+A handler gets the request, the user's selected live samples and the ids in the
+order they were selected; it says what it did with messages and returns a
+response, or None to send the user back where they came from.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+
+from library.tasks import requeue_analysis
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    name: str
+    label: str
+    handler: Callable
+    input_template: str = ""  # An extra field the action needs, shown while it is chosen.
+
+
+ACTIONS: dict[str, BulkAction] = {}
+
+
+def register(name: str, label: str, *, input_template: str = ""):
+    """Decorate a handler to offer it as a bulk action."""
+
+    def add(handler):
+        ACTIONS[name] = BulkAction(name, label, handler, input_template)
+        return handler
+
+    return add
+
+
+def offered() -> list[BulkAction]:
+    """The actions in the order they were added, moving to the trash last."""
+    return sorted(ACTIONS.values(), key=lambda action: action.name == "trash")
+
+
+def counted(request, done: str, count: int) -> None:
+    messages.success(request, f"{done} {count} sample{'s' if count != 1 else ''}.")
+
+
+def posted_value(request) -> str:
+    return " ".join(request.POST.get("value", "").split())
+
+
+@register("tag", "Add tag")
+def tag(request, samples, ids):
+    counted(request, "Tagged", samples.add_tag(posted_value(request)))
+
+
+@register("untag", "Remove tag")
+def untag(request, samples, ids):
+    counted(request, "Untagged", samples.remove_tag(posted_value(request)))
+
+
+@register("genre", "Set genre")
+def set_genre(request, samples, ids):
+    counted(request, "Set the genre of", samples.set_genre(posted_value(request)))
+
+
+@register("analyze", "Analyse again")
+def analyse_again(request, samples, ids):
+    counted(request, "Queued for analysis:", requeue_analysis(samples))
+
+
+@register("trash", "Move to trash")
+def trash(request, samples, ids):
+    counted(request, "Moved to the trash:", samples.move_to_trash())
