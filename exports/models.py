@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from core.models import ExportFormat, ExportOrganisation
+from exports.sp404 import ExportOptions
 
 EXPORT_SAMPLE_RATES = (44100, 48000)
 EXPORT_BIT_DEPTHS = (16, 24)
@@ -181,8 +182,6 @@ class Export(models.Model):
 
     def options(self):
         """The conversion settings as the SP-404 module takes them."""
-        from exports.sp404 import ExportOptions
-
         return ExportOptions(
             format=self.format,
             sample_rate=self.sample_rate,

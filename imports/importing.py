@@ -13,10 +13,8 @@ from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
 
-from imports.models import Batch, BatchItem
+from imports.models import BatchItem
 from library.models import Sample
 from library.storage import delete_unreferenced, store_content, stored_name
 
@@ -181,90 +179,11 @@ def outcome_for_existing(existing: Sample, display_path: str) -> Outcome:
 
 def probe_audio(path: Path):
     """Decode the whole file once; a file that does not decode is not a sample."""
+    # Imported here: the analysis engine (librosa, numba) costs a web process
+    # 0.6 s at start, and only the import's worker or request decodes audio.
     from library.analysis import AnalysisError, probe
 
     try:
         return probe(path)
     except AnalysisError as error:
         raise ImportRejected(str(error)) from None
-
-
-# Batches ------------------------------------------------------------------
-
-
-def start_batch(
-    owner, *, source: str, name: str, total_files: int = 0, source_url: str = ""
-) -> Batch:
-    return Batch.objects.create(
-        owner=owner,
-        source=source,
-        name=name[:255],
-        source_url=source_url,
-        total_files=total_files,
-        status=Batch.Status.RUNNING,
-        started_at=timezone.now(),
-    )
-
-
-def expect_more_files(batch: Batch, count: int) -> None:
-    """Grow a batch's total as files are discovered (inside archives, say)."""
-    if count:
-        Batch.objects.filter(pk=batch.pk).update(total_files=F("total_files") + count)
-
-
-# Samples of a batch are queued for analysis in groups: one task per file
-# would make the queue's bookkeeping cost more than analysing a one-shot.
-ANALYSIS_FLUSH = 16
-
-COUNTER_FOR_STATUS = {
-    BatchItem.Status.IMPORTED: "imported_count",
-    BatchItem.Status.DUPLICATE: "duplicate_count",
-    BatchItem.Status.RESTORED: "restored_count",
-    BatchItem.Status.FAILED: "failed_count",
-}
-
-
-def record(batch: Batch, outcome: Outcome) -> BatchItem:
-    """Store one file's outcome in its batch and count it."""
-    counter = COUNTER_FOR_STATUS[outcome.status]
-    with transaction.atomic():
-        item = BatchItem.objects.create(
-            batch=batch,
-            sample=outcome.sample,
-            path=outcome.path[:1024],
-            status=outcome.status,
-            error=outcome.message,
-        )
-        Batch.objects.filter(pk=batch.pk).update(
-            processed_files=F("processed_files") + 1,
-            **{counter: F(counter) + 1},
-        )
-    if outcome.status == BatchItem.Status.IMPORTED:
-        from library.tasks import queue_preview
-
-        queue_preview(outcome.sample)
-        pending = batch.__dict__.setdefault("_pending_analysis", [])
-        pending.append(outcome.sample.pk)
-        if len(pending) >= ANALYSIS_FLUSH:
-            flush_analysis(batch)
-    return item
-
-
-def flush_analysis(batch: Batch) -> None:
-    """Queue analysis for the samples this batch imported since the last flush."""
-    from library.tasks import queue_analysis
-
-    queue_analysis(batch.__dict__.pop("_pending_analysis", []))
-
-
-def finish_batch(batch: Batch, error: str = "") -> Batch:
-    """Close a batch: completed, or failed when nothing could be read at all."""
-    flush_analysis(batch)
-    batch.refresh_from_db()
-    batch.status = Batch.Status.FAILED if error else Batch.Status.COMPLETED
-    batch.error = error
-    batch.finished_at = timezone.now()
-    # Files announced but never sent (a closed browser tab) no longer count.
-    batch.total_files = max(batch.processed_files, 0)
-    batch.save(update_fields=["status", "error", "finished_at", "total_files"])
-    return batch

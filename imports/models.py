@@ -1,16 +1,33 @@
 """Imports: every way samples come in is a Batch with one item per file."""
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from core.models import OwnedQuerySet
+from library.tasks import queue_analysis, queue_preview
+
+# Samples of a batch are queued for analysis in groups: one task per file
+# would make the queue's bookkeeping cost more than analysing a one-shot.
+ANALYSIS_FLUSH = 16
 
 
-class BatchQuerySet(models.QuerySet):
-    def owned_by(self, user):
-        return self.filter(owner=user)
-
+class BatchQuerySet(OwnedQuerySet):
     def unfinished(self):
         return self.filter(status__in=[Batch.Status.PENDING, Batch.Status.RUNNING])
+
+    def start(self, owner, *, source: str, name: str, total_files: int = 0, source_url: str = ""):
+        """A new batch, running from now."""
+        return self.create(
+            owner=owner,
+            source=source,
+            name=name[:255],
+            source_url=source_url,
+            total_files=total_files,
+            status=Batch.Status.RUNNING,
+            started_at=timezone.now(),
+        )
 
 
 class BatchSource(models.TextChoices):
@@ -80,8 +97,50 @@ class Batch(models.Model):
             models.Index(fields=["status"], name="batch_status"),
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Imported samples not yet queued for analysis (kept in memory, never stored).
+        self.awaiting_analysis: list[int] = []
+
     def __str__(self):
         return self.name
+
+    def expect_more_files(self, count: int) -> None:
+        """Grow the total as files are discovered (inside archives, say)."""
+        if count:
+            Batch.objects.filter(pk=self.pk).update(total_files=F("total_files") + count)
+
+    def record(self, path: str, status: str, message: str = "", sample=None) -> "BatchItem":
+        """Store one file's outcome and count it; an imported sample is queued for analysis."""
+        counter = COUNTER_FOR_STATUS[status]
+        with transaction.atomic():
+            item = self.items.create(sample=sample, path=path[:1024], status=status, error=message)
+            Batch.objects.filter(pk=self.pk).update(
+                processed_files=F("processed_files") + 1, **{counter: F(counter) + 1}
+            )
+        if status == BatchItem.Status.IMPORTED:
+            queue_preview(sample)
+            self.awaiting_analysis.append(sample.pk)
+            if len(self.awaiting_analysis) >= ANALYSIS_FLUSH:
+                self.flush_analysis()
+        return item
+
+    def flush_analysis(self) -> None:
+        """Queue analysis for the samples imported since the last flush."""
+        queue_analysis(self.awaiting_analysis)
+        self.awaiting_analysis = []
+
+    def finish(self, error: str = "") -> "Batch":
+        """Close the batch: completed, or failed when nothing could be read at all."""
+        self.flush_analysis()
+        self.refresh_from_db()
+        self.status = Batch.Status.FAILED if error else Batch.Status.COMPLETED
+        self.error = error
+        self.finished_at = timezone.now()
+        # Files announced but never sent (a closed browser tab) no longer count.
+        self.total_files = max(self.processed_files, 0)
+        self.save(update_fields=["status", "error", "finished_at", "total_files"])
+        return self
 
     @property
     def is_finished(self) -> bool:
@@ -148,3 +207,11 @@ class BatchItem(models.Model):
 
     def __str__(self):
         return self.path
+
+
+COUNTER_FOR_STATUS = {
+    BatchItemStatus.IMPORTED: "imported_count",
+    BatchItemStatus.DUPLICATE: "duplicate_count",
+    BatchItemStatus.RESTORED: "restored_count",
+    BatchItemStatus.FAILED: "failed_count",
+}

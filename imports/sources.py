@@ -16,13 +16,10 @@ from django.conf import settings
 from imports.importing import (
     ImportRejected,
     Outcome,
-    expect_more_files,
-    finish_batch,
     import_file,
     is_archive_name,
     is_audio_name,
     megabytes,
-    record,
 )
 from imports.models import Batch, BatchItem
 
@@ -68,7 +65,7 @@ def importable_files(root: Path) -> list[tuple[Path, str]]:
 
 def recorded(batch: Batch, outcome: Outcome, progress: Progress) -> BatchItem:
     """Store one outcome in the batch and report it to the progress display."""
-    item = record(batch, outcome)
+    item = batch.record(outcome.path, outcome.status, outcome.message, outcome.sample)
     if progress:
         progress(item)
     return item
@@ -91,14 +88,14 @@ def import_paths(batch: Batch, roots: list[Path], progress: Progress = None) -> 
             files.append((root, str(root)))
             continue
         files += importable_files(root)
-    expect_more_files(batch, len(files))
+    batch.expect_more_files(len(files))
     for path, relative in files:
         if path.exists():
             import_one(batch, path, relative, progress)
         else:
             missing = Outcome(relative, BatchItem.Status.FAILED, "No such file or folder.")
             recorded(batch, missing, progress)
-    return finish_batch(batch)
+    return batch.finish()
 
 
 # Archives ------------------------------------------------------------------
@@ -160,7 +157,7 @@ def import_archive(
             check_archive_size(members, path.stat().st_size)
             if not members:
                 raise ImportRejected("The archive holds no audio files.")
-            expect_more_files(batch, len(members) - 1)
+            batch.expect_more_files(len(members) - 1)
             return [
                 recorded(batch, import_member(batch, archive, info, display_path), progress)
                 for info in members
@@ -285,7 +282,7 @@ def import_url(batch: Batch) -> Batch:
         try:
             path, name = download(batch.source_url, folder)
         except ImportRejected as rejection:
-            record(batch, Outcome(batch.source_url, BatchItem.Status.FAILED, str(rejection)))
-            return finish_batch(batch, error=str(rejection))
+            batch.record(batch.source_url, BatchItem.Status.FAILED, str(rejection))
+            return batch.finish(error=str(rejection))
         import_one(batch, path, name)
-    return finish_batch(batch)
+    return batch.finish()

@@ -17,9 +17,6 @@ from core.polling import page_or_progress
 from imports.importing import (
     ImportRejected,
     check_free_space,
-    finish_batch,
-    flush_analysis,
-    start_batch,
 )
 from imports.models import Batch, BatchItem
 from imports.sources import import_one, scratch_dir
@@ -61,10 +58,12 @@ def upload(request):
         messages.error(request, str(rejection))
         return redirect("library:index")
     name = files[0].name if len(files) == 1 else f"{len(files)} files"
-    batch = start_batch(request.user, source=Batch.Source.UPLOAD, name=name, total_files=len(files))
+    batch = Batch.objects.start(
+        request.user, source=Batch.Source.UPLOAD, name=name, total_files=len(files)
+    )
     for upload_file in files:
         import_upload(batch, upload_file, upload_file.name)
-    finish_batch(batch)
+    batch.finish()
     return redirect("imports:batch_detail", pk=batch.pk)
 
 
@@ -82,7 +81,7 @@ def upload_start(request):
         check_free_space(total_bytes)
     except ImportRejected as rejection:
         return JsonResponse({"error": str(rejection)}, status=400)
-    batch = start_batch(
+    batch = Batch.objects.start(
         request.user,
         source=Batch.Source.UPLOAD,
         name=upload_name(request.POST.get("name", "")),
@@ -107,7 +106,7 @@ def upload_file(request, pk):
     display_path = request.POST.get("path") or upload.name
     items = import_upload(batch, upload, display_path)
     # Each file's analysis starts as soon as it is stored, so its row fills in.
-    flush_analysis(batch)
+    batch.flush_analysis()
     imported = [item.sample_id for item in items if item.status == BatchItem.Status.IMPORTED]
     return JsonResponse(
         {
@@ -133,7 +132,7 @@ def upload_file(request, pk):
 def upload_finish(request, pk):
     batch = get_object_or_404(Batch.objects.owned_by(request.user), pk=pk)
     if not batch.is_finished:
-        batch = finish_batch(batch)
+        batch = batch.finish()
     return JsonResponse(
         {
             "status": batch.status,
@@ -156,7 +155,7 @@ def import_link(request):
         return redirect("library:index")
     url = form.cleaned_data["url"]
     with transaction.atomic():
-        batch = start_batch(
+        batch = Batch.objects.start(
             request.user,
             source=Batch.Source.URL,
             name=Truncator(url).chars(120),

@@ -24,6 +24,7 @@ from library.models.samples import (
     null_or_between,
 )
 
+NAME_LENGTH = 100
 PAD_OPTIONS = ("volume", "pitch", "gate", "loop", "reverse")
 PAD_CONTENT = ("sample_id", *PAD_OPTIONS)
 WRITE_ATTEMPTS = 3
@@ -38,6 +39,16 @@ class KitQuerySet(models.QuerySet):
         """The user's own kits and those other users shared read-only."""
         return self.filter(Q(owner=user) | Q(is_shared=True))
 
+    def free_name(self, name: str) -> str:
+        """'Name', or 'Name (copy)', 'Name (copy 2)' ... whichever no kit here has yet."""
+        taken = set(self.values_list("name", flat=True))
+        candidate, number = name, 1
+        while candidate in taken:
+            suffix = " (copy)" if number == 1 else f" (copy {number})"
+            candidate = name[: NAME_LENGTH - len(suffix)] + suffix
+            number += 1
+        return candidate
+
 
 class Kit(models.Model):
     """A set of pad assignments for one SP-404MK2 project."""
@@ -45,7 +56,7 @@ class Kit(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kits"
     )
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=NAME_LENGTH)
     description = models.TextField(blank=True)
     is_shared = models.BooleanField(default=False, help_text="Readable by the app's other users.")
     tempo_bpm = models.FloatField(null=True, blank=True)
@@ -224,10 +235,31 @@ class Kit(models.Model):
         return bool(changed)
 
     def copy_for(self, user) -> "Kit":
-        """A copy of the kit owned by `user`, with the samples copied into their library."""
-        from kits.copying import copy_kit
+        """A copy of the kit owned by `user`, with the same pads.
 
-        return copy_kit(self, user)
+        Another user's samples are adopted into `user`'s library (sharing the
+        audio file), never linked: a kit only holds its owner's samples.
+        """
+        pads = list(self.pads.select_related("sample", "sample__features"))
+        with transaction.atomic():
+            copy = Kit.objects.create(
+                owner=user,
+                name=Kit.objects.owned_by(user).free_name(self.name),
+                description=self.description,
+                tempo_bpm=self.tempo_bpm,
+                key=self.key,
+                scale=self.scale,
+            )
+            samples = {}
+            for pad in pads:
+                if pad.sample_id not in samples:
+                    samples[pad.sample_id] = pad.sample.adopted_by(user)
+            KitPad.objects.bulk_create(
+                KitPad(kit=copy, sample=samples[pad.sample_id],
+                       **{field: getattr(pad, field) for field in ("bank", "pad_number", *PAD_OPTIONS)})
+                for pad in pads
+            )  # fmt: skip
+        return copy
 
 
 class KitPad(models.Model):

@@ -4,6 +4,8 @@ import os
 import re
 from pathlib import Path
 
+import soundfile as sf
+import soxr
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 
@@ -26,8 +28,6 @@ def preview_name(sha256: str) -> str:
 
 def make_preview(source: Path, sha256: str) -> str:
     """Write a browser-playable MP3 of `source` once per content; returns its stored name."""
-    import soundfile as sf
-
     name = preview_name(sha256)
     target = Path(settings.MEDIA_ROOT) / name
     if target.exists():
@@ -39,8 +39,6 @@ def make_preview(source: Path, sha256: str) -> str:
         audio = audio[:, :2]
     # MP3 supports at most 48 kHz; higher rates are played from a decimated copy.
     if sample_rate > 48000:
-        import soxr
-
         audio = soxr.resample(audio, sample_rate, 48000)
         sample_rate = 48000
     try:

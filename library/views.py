@@ -111,6 +111,8 @@ def rows_in_order(ids) -> list:
 @require_safe
 def similar(request, pk):
     """The samples that sound most like this one, optionally within the current filters."""
+    # Imported here: similarity builds on the analysis engine (0.6 s to import),
+    # which only this page and the worker need.
     from library.similarity import similar_samples
 
     sample = get_object_or_404(Sample.objects.owned_by(request.user), pk=pk)

@@ -3,6 +3,7 @@
 import math
 from datetime import timedelta
 
+import numpy as np
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from core.sp404mk2 import MAX_TEMPO_BPM, MIN_TEMPO_BPM, in_tempo_range
 from library.music import signed
+from library.search import document
 from library.vocabulary import AUDIO_FORMATS, CATEGORY_LABELS, PITCH_CLASSES, SCALES, note_name
 from library.waveforms import thumbnail_path
 
@@ -335,8 +337,6 @@ class Sample(models.Model):
         super().save(*args, **kwargs)
 
     def build_search_text(self) -> str:
-        from library.search import document
-
         tag_names = list(self.tags.values_list("name", flat=True)) if self.pk else []
         return document(self, tag_names)
 
@@ -463,6 +463,30 @@ class Sample(models.Model):
         """The stored file a browser can play: the preview when there is one."""
         return self.preview.name or self.file.name
 
+    def adopted_by(self, user) -> "Sample":
+        """The user's own sample with this audio: theirs if they have it, else a copy of the row.
+
+        The copy points at the same content-addressed file, so no audio is
+        duplicated (purging deletes a file only when no sample of anyone refers
+        to it). The owner's personal state (favourite, rating, plays) stays theirs.
+        """
+        if self.owner_id == user.pk:
+            return self
+        existing = Sample.objects.filter(owner=user, sha256=self.sha256).first()
+        if existing is not None:
+            if existing.in_trash:
+                existing.restore()
+            return existing
+        personal = {"id", "owner", "created_at", "updated_at", "deleted_at", "last_played_at",
+                    "is_favorite", "rating", "search_text"}  # fmt: skip
+        copy = Sample.objects.create(owner=user, **values_of(self, skip=personal))
+        features = getattr(self, "features", None)  # None when the sample was never analysed
+        if features is not None:
+            AudioFeatures.objects.create(
+                sample=copy, **values_of(features, skip={"sample", "created_at"})
+            )
+        return copy
+
     def move_to_trash(self) -> None:
         self.deleted_at = timezone.now()
         self.save(update_fields=["deleted_at", "updated_at"])
@@ -472,6 +496,15 @@ class Sample(models.Model):
         self.save(update_fields=["deleted_at", "updated_at"])
 
 
+def values_of(row, *, skip) -> dict:
+    """A row's column values by attribute name, without the fields named in ``skip``."""
+    return {
+        field.attname: getattr(row, field.attname)
+        for field in row._meta.concrete_fields
+        if field.name not in skip
+    }
+
+
 def clamp_unit(value):
     """Keep a confidence inside 0..1 (None stays None)."""
     return None if value is None else min(max(float(value), 0.0), 1.0)
@@ -479,8 +512,8 @@ def clamp_unit(value):
 
 def features_from(result) -> dict:
     """AudioFeatures column values from an analysis result."""
-    import numpy as np
-
+    # Imported here: the analysis engine (librosa, numba) costs 0.6 s to import,
+    # which every web process would pay at start for this one number.
     from library.analysis import ANALYSIS_VERSION
 
     return {

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from imports.importing import start_batch
 from imports.models import Batch, BatchItem
 from imports.sources import import_paths
 from library.models import Sample
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def folder_import(owner, *paths) -> Batch:
-    batch = start_batch(owner, source=Batch.Source.FOLDER, name="test")
+    batch = Batch.objects.start(owner, source=Batch.Source.FOLDER, name="test")
     return import_paths(batch, [Path(path) for path in paths])
 
 

@@ -2,7 +2,6 @@
 
 import pytest
 
-from imports.importing import start_batch
 from imports.models import Batch
 from imports.sources import import_url
 from imports.tasks import import_url_task
@@ -14,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def url_batch(owner, url) -> Batch:
-    return start_batch(owner, source=Batch.Source.URL, name=url, total_files=1, source_url=url)
+    return Batch.objects.start(
+        owner, source=Batch.Source.URL, name=url, total_files=1, source_url=url
+    )
 
 
 def test_a_linked_wav_is_imported(user, http_server):

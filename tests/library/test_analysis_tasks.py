@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from imports.importing import start_batch
 from imports.models import Batch
 from imports.sources import import_paths
 from library.models import AudioFeatures, Sample
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def import_files(owner, *paths) -> list[Sample]:
-    batch = start_batch(owner, source=Batch.Source.FOLDER, name="t")
+    batch = Batch.objects.start(owner, source=Batch.Source.FOLDER, name="t")
     import_paths(batch, [Path(path) for path in paths])
     return list(Sample.objects.order_by("id"))
 

@@ -100,7 +100,9 @@ class NumpyResult:
 
 
 def test_numpy_values_from_the_analysis_are_printed_as_plain_json(monkeypatch, tmp_path):
-    monkeypatch.setattr("library.analysis.analyze", lambda path, **hints: NumpyResult())
+    monkeypatch.setattr(
+        "library.management.commands.analyze_file.analyze", lambda path, **hints: NumpyResult()
+    )
 
     (line,) = run_json(tmp_path / "any.wav")
 
@@ -125,7 +127,7 @@ def test_any_exception_on_one_file_becomes_its_error_and_the_next_file_is_analys
             raise ValueError("zero-size array to reduction operation maximum")
         return real_analyze(path, **hints)
 
-    monkeypatch.setattr("library.analysis.analyze", analyze)
+    monkeypatch.setattr("library.management.commands.analyze_file.analyze", analyze)
     kick = audiogen.write(tmp_path / "kick.wav", audiogen.kick())
     crash = audiogen.write(tmp_path / "crash.wav", audiogen.kick())
 
@@ -173,7 +175,7 @@ def test_a_file_that_cannot_be_read_is_told_apart_from_an_internal_error(monkeyp
             raise PermissionError(13, "Permission denied", str(path))
         raise FileNotFoundError(2, "No such file or directory", "/app/model.npz")
 
-    monkeypatch.setattr("library.analysis.analyze", analyze)
+    monkeypatch.setattr("library.management.commands.analyze_file.analyze", analyze)
 
     unreadable, internal = run_json(locked, other)
 

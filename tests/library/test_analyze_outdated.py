@@ -8,7 +8,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from imports.importing import start_batch
 from imports.models import Batch
 from imports.sources import import_paths
 from library.analysis import ANALYSIS_VERSION
@@ -78,7 +77,7 @@ def test_analysis_records_the_version_that_measured_it(user, tmp_path, monkeypat
 
 
 def import_one(owner, path: Path) -> Sample:
-    batch = start_batch(owner, source=Batch.Source.FOLDER, name="t")
+    batch = Batch.objects.start(owner, source=Batch.Source.FOLDER, name="t")
     import_paths(batch, [path])
     return Sample.objects.get(owner=owner)
 

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import SitePreferences
-from imports.importing import start_batch
 from imports.models import Batch, BatchItem
 from imports.sources import import_paths
 from library.models import Sample
@@ -275,7 +274,7 @@ def test_a_batch_import_is_described_after_its_analysis(
     preferences.auto_vibe_batch = True
     preferences.save()
     kick = write_audio(Path(tmp_path) / "Drums" / "kick.wav", audiogen.kick())
-    import_paths(start_batch(user, source=Batch.Source.FOLDER, name="t"), [kick])
+    import_paths(Batch.objects.start(user, source=Batch.Source.FOLDER, name="t"), [kick])
     sample = Sample.objects.get()
 
     with django_capture_on_commit_callbacks(execute=True):

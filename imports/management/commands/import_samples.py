@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from imports.importing import start_batch
 from imports.models import Batch, BatchItem
 from imports.sources import import_paths, import_url
 from library.management.quiet import library_logs_at_warning
@@ -54,7 +53,7 @@ class Command(BaseCommand):
             raise CommandError(f"No user named {user!r}.") from None
         batches = []
         if paths:
-            batch = start_batch(
+            batch = Batch.objects.start(
                 owner, source=Batch.Source.FOLDER, name=name or ", ".join(p.name for p in paths)
             )
             progress = Progress()
@@ -62,7 +61,7 @@ class Command(BaseCommand):
             batches.append(import_paths(batch, [p.resolve() for p in paths], progress))
             progress.close()
         if url:
-            batch = start_batch(
+            batch = Batch.objects.start(
                 owner, source=Batch.Source.URL, name=name or url, total_files=1, source_url=url
             )
             batches.append(import_url(batch))

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from library.analysis import AnalysisError, analyze
 from library.analysis.core import plain
 
 logger = logging.getLogger(__name__)
@@ -23,8 +24,6 @@ EXTRA_KEYS = (
 
 def failure_message(error: Exception, path: Path) -> str:
     """What went wrong with one file, in words for the person who gave it."""
-    from library.analysis import AnalysisError
-
     if isinstance(error, AnalysisError):
         return str(error)
     # Only an error about this very file is the file's fault; any other (a
@@ -37,8 +36,6 @@ def failure_message(error: Exception, path: Path) -> str:
 
 def analysis_line(path: Path) -> dict:
     """One output line for a file: its measurements, or its error; never raises."""
-    from library.analysis import analyze
-
     line = dict.fromkeys(STABLE_KEYS)
     line["path"] = str(path)
     try:

@@ -27,7 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.perf_counter()
-        from library.analysis import analyze
+        from library.analysis import analyze  # Here, so that its import is part of the time.
 
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "warm.wav"
