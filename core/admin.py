@@ -1,10 +1,23 @@
-"""Admin for the site's preferences: one row, edited in place."""
+"""Admin for the site's preferences (one row, edited in place), and pieces the apps' admins share."""
 
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from core.models import SitePreferences
+
+
+class ReadOnlyTabularInline(admin.TabularInline):
+    """Rows a job wrote about its work, shown beside it and never edited by hand."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(SitePreferences)

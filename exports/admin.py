@@ -1,17 +1,12 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyTabularInline
 from exports.models import Export, ExportItem
 
 
-class ExportItemInline(admin.TabularInline):
+class ExportItemInline(ReadOnlyTabularInline):
     model = ExportItem
-    extra = 0
     fields = ["output_name", "bank", "pad_number", "status", "error", "size"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Export)

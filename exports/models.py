@@ -1,20 +1,49 @@
 """Exports: SP-404MK2-ready files written as a ZIP or into a folder."""
 
+from functools import partial
+from pathlib import Path
+
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django_q.tasks import async_task
 
-from core.models import ExportFormat, ExportOrganisation
+from core.models import ExportFormat, ExportOrganisation, OwnedQuerySet
+from exports.planning import ExportRefused, planned_path
 from exports.sp404 import ExportOptions
 
 EXPORT_SAMPLE_RATES = (44100, 48000)
 EXPORT_BIT_DEPTHS = (16, 24)
 
 
-class ExportQuerySet(models.QuerySet):
-    def owned_by(self, user):
-        return self.filter(owner=user)
+class ExportQuerySet(OwnedQuerySet):
+    def start(self, owner, *, entries, queued: bool = True, **fields) -> "Export":
+        """A new export with one planned file per entry (sample, bank, pad), queued to run
+        unless the caller runs it itself (``queued=False``).
+
+        Refused (ExportRefused) when there is nothing to export.
+        """
+        if not entries:
+            raise ExportRefused("There is nothing to export: no samples were chosen.")
+        with transaction.atomic():
+            export = Export(owner=owner, total_files=len(entries), **fields)
+            export.full_clean(exclude=["output_path"] if export.destination == "zip" else None)
+            export.save()
+            taken: dict[str, set[str]] = {}
+            ExportItem.objects.bulk_create(
+                ExportItem(
+                    export=export,
+                    sample=sample,
+                    bank=bank or "",
+                    pad_number=pad_number,
+                    output_name=planned_path(export, sample, bank, pad_number, taken),
+                )
+                for sample, bank, pad_number in entries
+            )
+            if queued:
+                export.queue()
+        return export
 
 
 class ExportSource(models.TextChoices):
@@ -153,6 +182,46 @@ class Export(models.Model):
             and self.status == self.Status.COMPLETED
             and bool(self.output_path)
         )
+
+    def queue(self) -> None:
+        """Run the export in the background once the current transaction commits."""
+        run = partial(async_task, "exports.tasks.run_export", self.pk, group="export")
+        transaction.on_commit(run)
+
+    def retry(self) -> int:
+        """Queue again what a cancelled or failed export left undone; returns how many files.
+
+        A ZIP's staging files are gone once it is packed or cancelled, so a ZIP
+        export is redone whole; a folder export redoes only the files that failed
+        or never ran.
+        """
+        if not self.resume_label:
+            return 0
+        unfinished = self.items.exclude(status=ExportItem.Status.DONE)
+        count = unfinished.count()
+        with transaction.atomic():
+            if self.destination == self.Destination.ZIP:
+                if self.output_path:
+                    Path(self.output_path).unlink(missing_ok=True)
+                self.output_path = ""
+                self.items.update(status=ExportItem.Status.PENDING, error="", verification="")
+            else:
+                unfinished.update(status=ExportItem.Status.PENDING, error="", verification="")
+            self.status = self.Status.PENDING
+            self.processed_files = self.items.exclude(status=ExportItem.Status.PENDING).count()
+            self.finished_at = None
+            self.save(update_fields=["status", "processed_files", "finished_at", "output_path"])
+            self.queue()
+        return count
+
+    def zip_name(self, top_folder: str) -> str:
+        """The stored ZIP's file name: the export's id (unique) before the name people see."""
+        return f"{self.pk}-{top_folder}.zip"
+
+    @property
+    def download_name(self) -> str:
+        """The ZIP's name as the user downloads it: the stored name without the id."""
+        return Path(self.output_path).name.split("-", 1)[-1]
 
     def cancel(self) -> None:
         """Stop the export: at once if it has not started, else after the file being written."""

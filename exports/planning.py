@@ -3,10 +3,8 @@
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
-from django.db import transaction
 
 from core.models import ExportOrganisation
-from exports.models import Export, ExportItem
 from exports.sp404 import bpm_range_folder, folder_name, pad_file_name, safe_stem, unique_name
 
 
@@ -42,7 +40,7 @@ def entries_for_kit(kit, banks: str):
     return [(pad.sample, pad.bank, pad.pad_number) for pad in pads]
 
 
-def planned_path(export: Export, sample, bank: str, pad_number, taken: dict) -> str:
+def planned_path(export, sample, bank: str, pad_number, taken: dict) -> str:
     """The file's path inside the export, unique within its folder."""
     top = folder_name(export.name, uppercase=export.uppercase)
     organisation = export.organisation
@@ -64,28 +62,6 @@ def planned_path(export: Export, sample, bank: str, pad_number, taken: dict) -> 
     return f"{folder}/{name}"
 
 
-def create_export(owner, *, entries, **fields) -> Export:
-    """An export with one planned item per entry (sample, bank, pad)."""
-    if not entries:
-        raise ExportRefused("There is nothing to export: no samples were chosen.")
-    with transaction.atomic():
-        export = Export(owner=owner, total_files=len(entries), **fields)
-        export.full_clean(exclude=["output_path"] if export.destination == "zip" else None)
-        export.save()
-        taken: dict[str, set[str]] = {}
-        ExportItem.objects.bulk_create(
-            ExportItem(
-                export=export,
-                sample=sample,
-                bank=bank or "",
-                pad_number=pad_number,
-                output_name=planned_path(export, sample, bank, pad_number, taken),
-            )
-            for sample, bank, pad_number in entries
-        )
-    return export
-
-
-def top_folder(export: Export) -> str:
+def top_folder(export) -> str:
     first = export.items.exclude(output_name="").values_list("output_name", flat=True).first()
     return PurePosixPath(first).parts[0] if first else folder_name(export.name)

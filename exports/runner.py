@@ -138,7 +138,7 @@ def deliver(export: Export, folder: Path) -> Export:
 
 def write_zip(export: Export, folder: Path) -> Path:
     """Pack the staging folder into a ZIP that appears under its final name only when whole."""
-    final = Path(settings.EXPORT_ROOT) / "zips" / f"{export.pk}-{top_folder(export)}.zip"
+    final = Path(settings.EXPORT_ROOT) / "zips" / export.zip_name(top_folder(export))
     final.parent.mkdir(parents=True, exist_ok=True)
     partial = final.with_suffix(".zip.partial")
     # WAV and AIFF barely compress; storing keeps packing as fast as copying.
@@ -169,30 +169,6 @@ def finish_cancelled(export: Export) -> Export:
     export.finished_at = timezone.now()
     export.save(update_fields=["finished_at"])
     return export
-
-
-def resume(export: Export) -> int:
-    """Queue again what a cancelled or failed export left undone; returns how many files.
-
-    A ZIP's staging files are gone once it is packed or cancelled, so a ZIP export
-    is redone whole; a folder export redoes only the files that failed or never ran.
-    """
-    if not export.resume_label:
-        return 0
-    unfinished = export.items.exclude(status=ExportItem.Status.DONE)
-    count = unfinished.count()
-    if export.destination == Export.Destination.ZIP:
-        if export.output_path:
-            Path(export.output_path).unlink(missing_ok=True)
-        export.output_path = ""
-        export.items.update(status=ExportItem.Status.PENDING, error="", verification="")
-    else:
-        unfinished.update(status=ExportItem.Status.PENDING, error="", verification="")
-    export.status = Export.Status.PENDING
-    export.processed_files = export.items.exclude(status=ExportItem.Status.PENDING).count()
-    export.finished_at = None
-    export.save(update_fields=["status", "processed_files", "finished_at", "output_path"])
-    return count
 
 
 def remove_expired() -> int:

@@ -1,14 +1,7 @@
 """Background exports, run by the django-q2 cluster."""
 
-from django.db import transaction
-from django_q.tasks import async_task
-
 from exports.models import Export
 from exports.runner import run
-
-
-def queue_export(export: Export) -> None:
-    transaction.on_commit(lambda: async_task("exports.tasks.run_export", export.pk, group="export"))
 
 
 def run_export(export_id: int) -> str:

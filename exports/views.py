@@ -12,9 +12,7 @@ from core.models import SitePreferences
 from core.polling import page_or_progress
 from exports.forms import ExportForm
 from exports.models import Export, files
-from exports.planning import ExportRefused, create_export, entries_for_kit
-from exports.runner import resume
-from exports.tasks import queue_export
+from exports.planning import ExportRefused, entries_for_kit
 from kits.models import Kit
 from library.filters import LibraryFilterForm
 from library.forms import posted_ids
@@ -96,11 +94,9 @@ def start(owner, form: ExportForm, source) -> Export:
         entries = entries_for_kit(kit, banks)
     else:
         entries = [(sample, "", None) for sample in source["samples"].order_by("name", "pk")]
-    export = create_export(
+    return Export.objects.start(
         owner, entries=entries, source=source["source"], kit=kit, banks=banks, **fields
     )
-    queue_export(export)
-    return export
 
 
 @require_safe
@@ -121,9 +117,7 @@ def download(request, pk):
     path = Path(export.output_path) if export.download_ready else None
     if path is None or not path.exists():
         raise Http404("This export has no ZIP to download (it may have expired).")
-    return FileResponse(
-        open(path, "rb"), as_attachment=True, filename=path.name[path.name.index("-") + 1 :]
-    )
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=export.download_name)
 
 
 @require_POST
@@ -142,9 +136,8 @@ def cancel(request, pk):
 def retry(request, pk):
     """Resume a cancelled export and retry its failed files."""
     export = get_object_or_404(Export.objects.owned_by(request.user), pk=pk)
-    count = resume(export)
+    count = export.retry()
     if count:
-        queue_export(export)
         messages.info(request, f"Resumed: {files(count)} to export.")
     else:
         messages.warning(request, "There is nothing left to export here.")

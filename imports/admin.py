@@ -2,19 +2,13 @@
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyTabularInline
 from imports.models import Batch, BatchItem
 
 
-class BatchItemInline(admin.TabularInline):
+class BatchItemInline(ReadOnlyTabularInline):
     model = BatchItem
-    extra = 0
     fields = ["path", "status", "error", "sample"]
-    readonly_fields = fields
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Batch)

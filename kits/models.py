@@ -6,6 +6,7 @@ from django.db import DatabaseError, IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.models import OwnedQuerySet
 from core.sp404mk2 import (
     BANKS,
     MAX_PAD_VOLUME,
@@ -31,10 +32,7 @@ WRITE_ATTEMPTS = 3
 OWNERS_SAMPLES_ONLY = "Only samples from the kit owner's library can go on its pads."
 
 
-class KitQuerySet(models.QuerySet):
-    def owned_by(self, user):
-        return self.filter(owner=user)
-
+class KitQuerySet(OwnedQuerySet):
     def visible_to(self, user):
         """The user's own kits and those other users shared read-only."""
         return self.filter(Q(owner=user) | Q(is_shared=True))
@@ -109,21 +107,25 @@ class Kit(models.Model):
         if sample.owner_id != self.owner_id or sample.deleted_at is not None:
             raise ValidationError(OWNERS_SAMPLES_ONLY)
         defaults = {"sample": sample, **options}
-        for attempt in range(WRITE_ATTEMPTS):
-            try:
-                with transaction.atomic():
-                    pad, _created = KitPad.objects.update_or_create(
-                        kit=self, bank=bank, pad_number=pad_number, defaults=defaults
-                    )
-                    self.removals.filter(bank=bank, pad_number=pad_number).delete()
-                    self.touch()
-                return pad
-            except IntegrityError:
-                # Another request created the pad between our read and insert: go
-                # round again, and this time the row exists so it is an update.
-                if attempt == WRITE_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
+
+        def write():
+            pad, _created = KitPad.objects.update_or_create(
+                kit=self, bank=bank, pad_number=pad_number, defaults=defaults
+            )
+            self.removals.filter(bank=bank, pad_number=pad_number).delete()
+            return pad
+
+        # Another request may create the pad between our read and insert: the
+        # second time round the row exists, so it is an update.
+        return self._write_racing(write, IntegrityError)
+
+    def fill_bank(self, bank: str, chosen: dict) -> list["KitPad"]:
+        """Put the chosen samples on a bank's pads ({pad number: (sample, pitch)}), all or none."""
+        with transaction.atomic():
+            return [
+                self.assign(bank, number, sample, pitch=pitch)
+                for number, (sample, pitch) in chosen.items()
+            ]
 
     def move_pad(self, from_bank, from_pad, to_bank, to_pad) -> list["KitPad"]:
         """Move a pad's sample and options to another pad, swapping if that one is taken."""
@@ -131,16 +133,23 @@ class Kit(models.Model):
         self.check_slot(to_bank, to_pad)
         if (from_bank, int(from_pad)) == (to_bank, int(to_pad)):
             return []
+        # Another request may take the target or remove the source between our
+        # read and write (IntegrityError, or an update of a row that is gone):
+        # read again and redo the move.
+        return self._write_racing(
+            lambda: self._move_or_swap(from_bank, from_pad, to_bank, to_pad), DatabaseError
+        )
+
+    def _write_racing(self, write, lost_race: type[Exception]):
+        """Run ``write`` and touch the kit in one transaction, again when a concurrent
+        request made it fail with ``lost_race`` (at most WRITE_ATTEMPTS times)."""
         for attempt in range(WRITE_ATTEMPTS):
             try:
                 with transaction.atomic():
-                    moved = self._move_or_swap(from_bank, from_pad, to_bank, to_pad)
+                    result = write()
                     self.touch()
-                return moved
-            except DatabaseError:
-                # Another request took the target or removed the source between
-                # our read and write (IntegrityError, or an update of a row that
-                # is gone): read again and redo the move.
+                return result
+            except lost_race:
                 if attempt == WRITE_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")

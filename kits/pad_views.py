@@ -139,10 +139,12 @@ def fill(request, pk):
     if request.method == "POST":
         form = FillForm(request.POST, kit=kit)
         if form.is_valid():
-            chosen = form.chosen()
-            for number, (sample, pitch) in chosen.items():
-                kit.assign(bank, number, sample, pitch=pitch)
-            messages.success(request, f"Filled {len(chosen)} pads of bank {bank}.")
+            try:
+                filled = kit.fill_bank(bank, form.chosen())
+            except ValidationError as refusal:  # A sample went to the trash meanwhile.
+                messages.error(request, f"Nothing was saved: {' '.join(refusal.messages)}")
+            else:
+                messages.success(request, f"Filled {len(filled)} pads of bank {bank}.")
             return redirect(kit_url(kit, bank))
     proposal = suggest.fill_bank(kit, bank)
     context = {"kit": kit, "bank": bank, "proposal": proposal}

@@ -129,7 +129,7 @@ def similar(request, pk):
 def duplicates(request):
     """The latest duplicate scan: its progress while it runs, then the groups it found."""
     scan = DuplicateScan.objects.owned_by(request.user).first()
-    context = {"scan": scan, "groups": duplicate_groups(request.user, scan)}
+    context = {"scan": scan, "groups": duplicate_groups(scan)}
     finished = scan is None or scan.is_finished
     return page_or_progress(
         request, "library/duplicates.html", "scan", "duplicate-scan", context, finished
@@ -143,17 +143,9 @@ def scan_duplicates(request):
     return redirect("library:duplicates")
 
 
-def duplicate_groups(owner, scan) -> list[tuple[str, list]]:
-    """(reason, samples) of a finished scan, without samples trashed or deleted since;
-    a group left with one sample is resolved and not shown."""
-    if scan is None or scan.status != DuplicateScan.Status.DONE:
-        return []
-    ids = [sample_id for group in scan.groups for sample_id in group["sample_ids"]]
-    alive = Sample.objects.owned_by(owner).alive().filter(pk__in=ids)
-    rows = {sample.pk: sample for sample in list_rows(alive)}
-    listed = []
-    for group in scan.groups:
-        samples = [rows[i] for i in group["sample_ids"] if i in rows]
-        if len(samples) > 1:
-            listed.append((group["reason"], samples))
-    return listed
+def duplicate_groups(scan) -> list[tuple[str, list]]:
+    """(reason, sample rows) of the scan's groups that still stand."""
+    groups = scan.standing_groups() if scan is not None else []
+    rows = rows_in_order([sample_id for _reason, ids in groups for sample_id in ids])
+    by_id = {sample.pk: sample for sample in rows}
+    return [(reason, [by_id[sample_id] for sample_id in ids]) for reason, ids in groups]

@@ -4,6 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from core.models import OwnedQuerySet
+from library.models.samples import Sample
+
 
 class DuplicateScanStatus(models.TextChoices):
     PENDING = "pending", "Waiting"
@@ -15,10 +18,7 @@ class DuplicateScanStatus(models.TextChoices):
 ACTIVE = [DuplicateScanStatus.PENDING, DuplicateScanStatus.RUNNING]
 
 
-class DuplicateScanQuerySet(models.QuerySet):
-    def owned_by(self, user):
-        return self.filter(owner=user)
-
+class DuplicateScanQuerySet(OwnedQuerySet):
     def active(self):
         return self.filter(status__in=ACTIVE)
 
@@ -76,6 +76,21 @@ class DuplicateScan(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status not in ACTIVE
+
+    def standing_groups(self) -> list[tuple[str, list[int]]]:
+        """(reason, sample ids) of a finished scan, without samples trashed or deleted
+        since; a group left with one sample is resolved and not listed."""
+        if self.status != self.Status.DONE:
+            return []
+        ids = [sample_id for group in self.groups for sample_id in group["sample_ids"]]
+        alive = set(
+            Sample.objects.owned_by(self.owner_id)
+            .alive()
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        standing = [(g["reason"], [i for i in g["sample_ids"] if i in alive]) for g in self.groups]
+        return [(reason, members) for reason, members in standing if len(members) > 1]
 
     @property
     def progress_percent(self) -> int:

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.models import OwnedQuerySet
 from core.sp404mk2 import MAX_TEMPO_BPM, MIN_TEMPO_BPM, in_tempo_range
 from library.music import signed
 from library.search import document
@@ -61,10 +62,7 @@ def live_indexes(*column_sets):
     ]
 
 
-class SampleQuerySet(models.QuerySet):
-    def owned_by(self, user):
-        return self.filter(owner=user)
-
+class SampleQuerySet(OwnedQuerySet):
     def alive(self):
         """Samples not in the trash."""
         return self.filter(deleted_at__isnull=True)

@@ -21,13 +21,14 @@ SETUP = """
 from django.contrib.auth.models import User
 from kits.models import Kit, KitPad
 from library.models import Sample
-from exports.planning import create_export, entries_for_kit
+from exports.models import Export
+from exports.planning import entries_for_kit
 owner = User.objects.get(username="dj")
 kit = Kit.objects.create(owner=owner, name="Crash Kit")
 for number, sample in enumerate(Sample.objects.order_by("name"), start=1):
     KitPad.objects.create(kit=kit, bank="A", pad_number=number, sample=sample)
-create_export(owner, entries=entries_for_kit(kit, ""), name="Crash Kit", source="kit", kit=kit,
-              organisation="kit", destination="zip")
+Export.objects.start(owner, entries=entries_for_kit(kit, ""), queued=False, name="Crash Kit",
+                     source="kit", kit=kit, organisation="kit", destination="zip")
 """
 RUN = "from exports.tasks import run_export; run_export(1)"
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from exports.models import Export, ExportItem
-from exports.runner import finish_cancelled, remove_expired, resume, run
+from exports.runner import finish_cancelled, remove_expired, run
 from exports.tasks import run_export
 from imports.importing import import_file
 from kits.models import Kit, KitPad
@@ -164,7 +164,7 @@ def test_a_file_that_cannot_be_converted_fails_alone_and_can_be_retried(client_f
     assert failed.error
     Path(sample.file.path).write_bytes(original)
     assert export.resume_label == "Retry the 1 failed file"
-    assert resume(export) == 1
+    assert export.retry() == 1
     run_export(export.pk)
     export.refresh_from_db()
     assert export.file_count == 4
@@ -210,7 +210,7 @@ def test_a_folder_export_cancelled_midway_writes_only_the_files_left(user, kit, 
     export = run(export, progress=cancel_after_the_first_file)
     assert export.status == Export.Status.CANCELLED and export.finished_at
     assert export.resume_label == "Resume: export the 3 files left"
-    assert resume(export) == 3
+    assert export.retry() == 3
     export = run(Export.objects.get(pk=export.pk), progress=lambda item: written.append(item))
     assert export.status == Export.Status.COMPLETED
     assert export.items.filter(status=ExportItem.Status.DONE).count() == 4
@@ -219,10 +219,10 @@ def test_a_folder_export_cancelled_midway_writes_only_the_files_left(user, kit, 
 
 
 def start_export_to_folder(user, kit, folder):
-    from exports.planning import create_export, entries_for_kit
+    from exports.planning import entries_for_kit
 
-    return create_export(
-        user, entries=entries_for_kit(kit, ""), name=kit.name, source=Export.Source.KIT,
+    return Export.objects.start(
+        user, entries=entries_for_kit(kit, ""), queued=False, name=kit.name, source=Export.Source.KIT,
         kit=kit, organisation="kit", destination="folder", output_path=str(folder),
     )  # fmt: skip
 

@@ -192,3 +192,13 @@ def test_add_samples_clears_the_removal_notes_of_the_pads_it_fills(kit, library)
     pads, left_over = kit.add_samples([library["kick"], library["snare"]])
     assert [(p.bank, p.pad_number) for p in pads] == [("A", 1), ("A", 2)] and left_over == []
     assert list(kit.removals.values_list("sample_name", flat=True)) == ["Kept"]
+
+
+def test_filling_a_bank_saves_every_chosen_pad_or_none(kit, library):
+    library["snare"].move_to_trash()  # Trashed while the proposal was on screen.
+    with pytest.raises(ValidationError):
+        kit.fill_bank("B", {13: (library["kick"], -2), 14: (library["snare"], 0)})
+    assert not kit.pads.exists()
+
+    pads = kit.fill_bank("B", {13: (library["kick"], -2)})
+    assert [(pad.bank, pad.pad_number, pad.pitch) for pad in pads] == [("B", 13, -2)]

@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from core.models import ExportOrganisation
 from exports.models import Export
-from exports.planning import ExportRefused, create_export, entries_for_kit
+from exports.planning import ExportRefused, entries_for_kit
 from exports.runner import run
 from kits.models import Kit
 from library.management.quiet import library_logs_at_warning
@@ -42,9 +42,9 @@ class Command(BaseCommand):
         folder = self.prepared_folder(to)
         entries = entries_for_kit(found, banks.upper())
         try:
-            export = create_export(
-                found.owner, entries=entries, name=found.name, source=Export.Source.KIT, kit=found,
-                banks=banks.upper(), format=format, organisation=ExportOrganisation.KIT,
+            export = Export.objects.start(
+                found.owner, entries=entries, queued=False, name=found.name,
+                source=Export.Source.KIT, kit=found, banks=banks.upper(), format=format, organisation=ExportOrganisation.KIT,
                 destination=Export.Destination.ZIP if zip else Export.Destination.FOLDER,
                 output_path="" if zip else str(folder),
             )  # fmt: skip
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         with tqdm(total=len(entries), unit="file", disable=None, dynamic_ncols=True) as bar:
             export = run(export, progress=lambda item: bar.update())
         if zip and export.output_path:
-            target = folder / Path(export.output_path).name.split("-", 1)[-1]
+            target = folder / export.download_name
             shutil.copyfile(export.output_path, target)
             self.stdout.write(f"Wrote {target}")
         failed = export.items.filter(status="failed")
