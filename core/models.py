@@ -16,6 +16,40 @@ class OwnedQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
 
+class Job(models.Model):
+    """What every background job (an import, an export, a duplicate scan) records.
+
+    A job has a ``status``, waiting or running until it finishes; its progress
+    counts ``PROGRESS_FIELDS`` (done, total); and it keeps why it failed and when
+    it was created, started and finished.
+    """
+
+    ACTIVE_STATUSES = ("pending", "running")
+    SUCCEEDED = "completed"
+    PROGRESS_FIELDS = ("", "")
+
+    error = models.TextField(blank=True)  # Why the job failed, if it did.
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in self.ACTIVE_STATUSES
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == self.SUCCEEDED:
+            return 100
+        done, total = (getattr(self, name) for name in self.PROGRESS_FIELDS)
+        if not total:
+            return 100 if self.is_finished else 0
+        return min(round(100 * done / total), 100)
+
+
 class ExportFormat(models.TextChoices):
     WAV = "wav", "WAV"
     AIFF = "aiff", "AIFF"

@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from core.models import ExportFormat, ExportOrganisation, OwnedQuerySet
+from core.models import ExportFormat, ExportOrganisation, Job, OwnedQuerySet
 from exports.planning import ExportRefused, planned_path
 from exports.sp404 import ExportOptions
 
@@ -65,7 +65,7 @@ class ExportStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class Export(models.Model):
+class Export(Job):
     """One export job: which samples, in what form, to where, and how far it got."""
 
     Source = ExportSource
@@ -73,6 +73,7 @@ class Export(models.Model):
     Destination = ExportDestination
 
     Status = ExportStatus
+    PROGRESS_FIELDS = ("processed_files", "total_files")
 
     SAMPLE_RATES = EXPORT_SAMPLE_RATES
     BIT_DEPTHS = EXPORT_BIT_DEPTHS
@@ -108,10 +109,6 @@ class Export(models.Model):
     processed_files = models.PositiveIntegerField(default=0)
     file_count = models.PositiveIntegerField(default=0, help_text="Files written and verified.")
     total_size = models.PositiveBigIntegerField(default=0, help_text="Bytes.")
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="When the ZIP is removed.")
 
     objects = ExportQuerySet.as_manager()
@@ -159,16 +156,6 @@ class Export(models.Model):
 
     def __str__(self):
         return self.name
-
-    @property
-    def progress_percent(self) -> int:
-        if not self.total_files:
-            return 0
-        return round(100 * self.processed_files / self.total_files)
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {self.Status.COMPLETED, self.Status.FAILED, self.Status.CANCELLED}
 
     @property
     def has_stopped(self) -> bool:

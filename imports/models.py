@@ -5,7 +5,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from core.models import OwnedQuerySet
+from core.models import Job, OwnedQuerySet
 from library.tasks import queue_analysis, queue_preview
 
 # Samples of a batch are queued for analysis in groups: one task per file
@@ -44,12 +44,13 @@ class BatchStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class Batch(models.Model):
+class Batch(Job):
     """One import: a browser upload, a folder scan or a URL download."""
 
     Source = BatchSource
 
     Status = BatchStatus
+    PROGRESS_FIELDS = ("processed_files", "total_files")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="batches"
@@ -64,10 +65,6 @@ class Batch(models.Model):
     duplicate_count = models.PositiveIntegerField(default=0)
     restored_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True, help_text="Why the whole batch failed, if it did.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = BatchQuerySet.as_manager()
 
@@ -142,10 +139,6 @@ class Batch(models.Model):
         self.save(update_fields=["status", "error", "finished_at", "total_files"])
         return self
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {self.Status.COMPLETED, self.Status.FAILED, self.Status.CANCELLED}
-
     def restart(self) -> None:
         """Forget the per-file results of an interrupted link import before running it again.
 
@@ -157,12 +150,6 @@ class Batch(models.Model):
         self.imported_count = self.duplicate_count = 0
         self.restored_count = self.failed_count = 0
         self.save()
-
-    @property
-    def progress_percent(self) -> int:
-        if not self.total_files:
-            return 100 if self.is_finished else 0
-        return round(100 * self.processed_files / self.total_files)
 
 
 class BatchItemStatus(models.TextChoices):

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from core.models import OwnedQuerySet
+from core.models import Job, OwnedQuerySet
 from library.models.samples import Sample
 
 
@@ -23,7 +23,7 @@ class DuplicateScanQuerySet(OwnedQuerySet):
         return self.filter(status__in=ACTIVE)
 
 
-class DuplicateScan(models.Model):
+class DuplicateScan(Job):
     """One search of a user's analysed samples for the same audio in other files.
 
     Comparing decodes every candidate pair, which takes minutes in a large
@@ -32,6 +32,8 @@ class DuplicateScan(models.Model):
     """
 
     Status = DuplicateScanStatus
+    SUCCEEDED = DuplicateScanStatus.DONE
+    PROGRESS_FIELDS = ("checked_pairs", "candidate_pairs")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="duplicate_scans"
@@ -45,10 +47,6 @@ class DuplicateScan(models.Model):
     groups = models.JSONField(
         default=list, blank=True, help_text='[{"reason": ..., "sample_ids": [...]}, ...]'
     )
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = DuplicateScanQuerySet.as_manager()
 
@@ -73,10 +71,6 @@ class DuplicateScan(models.Model):
     def __str__(self):
         return f"Duplicate scan {self.pk} ({self.get_status_display()})"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status not in ACTIVE
-
     def standing_groups(self) -> list[tuple[str, list[int]]]:
         """(reason, sample ids) of a finished scan, without samples trashed or deleted
         since; a group left with one sample is resolved and not listed."""
@@ -91,9 +85,3 @@ class DuplicateScan(models.Model):
         )
         standing = [(g["reason"], [i for i in g["sample_ids"] if i in alive]) for g in self.groups]
         return [(reason, members) for reason, members in standing if len(members) > 1]
-
-    @property
-    def progress_percent(self) -> int:
-        if self.status == self.Status.DONE:
-            return 100
-        return int(100 * self.checked_pairs / self.candidate_pairs) if self.candidate_pairs else 0
