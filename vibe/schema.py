@@ -1,30 +1,89 @@
-"""What is sent to the model (measurements only) and the checked shape of what comes back."""
+"""What is sent to the model (measurements only) and the checked shape of what comes back.
+
+`VibeResult` is the one definition of the answer: pydantic checks and cleans the model's reply
+against it, and the JSON Schema in the prompt is generated from it.
+"""
 
 import json
-import math
 import re
-from dataclasses import dataclass, field
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+from pydantic_core import ErrorDetails
 
 UNIT_FIELDS = ("energy", "danceability", "acousticness", "instrumentalness", "confidence")
 MAX_TEXTURE_TAGS = 8
+OUT_OF_RANGE = ("greater_than_equal", "less_than_equal")
 
-SCHEMA = {
-    "type": "object",
-    "required": ["mood_primary", "mood_secondary", *UNIT_FIELDS[:4], "texture_tags",
-                 "suggested_genre", "description", "confidence"],
-    "properties": {
-        "mood_primary": {"type": "string", "minLength": 1, "maxLength": 32},
-        "mood_secondary": {"type": "string", "maxLength": 32},
-        **{name: {"type": "number", "minimum": 0, "maximum": 1} for name in UNIT_FIELDS},
-        "texture_tags": {
-            "type": "array",
-            "maxItems": MAX_TEXTURE_TAGS,
-            "items": {"type": "string", "minLength": 1, "maxLength": 32},
-        },
-        "suggested_genre": {"type": "string", "maxLength": 64},
-        "description": {"type": "string", "minLength": 1, "maxLength": 300},
-    },
-}  # fmt: skip
+
+def collapse_whitespace(value: object) -> object:
+    """Runs of spaces, tabs and newlines become one space; a non-string is left to the type check."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def null_as_empty(value: object) -> object:
+    return "" if value is None else value
+
+
+def unique(tags: list[str]) -> list[str]:
+    return list(dict.fromkeys(tags))
+
+
+def drop_titles(schema: dict) -> None:
+    """Leave pydantic's titles and the docstring out: they tell the model nothing, at a price."""
+    schema.pop("description", None)
+    for part in (schema, *schema["properties"].values()):
+        part.pop("title", None)
+
+
+Spaced = BeforeValidator(collapse_whitespace)
+NullIsEmpty = BeforeValidator(null_as_empty)
+# The cleaning validators always run first. Listed after the constraints, they leave those
+# inside the string check, whose errors (string_too_long) `explain` knows.
+Word = Annotated[str, StringConstraints(min_length=1, max_length=32, to_lower=True), Spaced]
+# NaN and infinity fail the bounds too.
+Unit = Annotated[float, Field(ge=0, le=1)]
+
+
+class VibeResult(BaseModel):
+    """A checked answer from the model: words lower-cased, spaces collapsed, tags de-duplicated."""
+
+    model_config = ConfigDict(
+        # Strict: "0.8" and true are not numbers, 5 is not a string.
+        strict=True,
+        # Keys the schema does not name are dropped: they harm nothing, and a retry costs money.
+        extra="ignore",
+        # The prompt asks for every field, though a missing genre, secondary mood or tag list
+        # is accepted as empty.
+        json_schema_serialization_defaults_required=True,
+        json_schema_extra=drop_titles,
+    )
+
+    mood_primary: Word
+    mood_secondary: Annotated[
+        str, StringConstraints(max_length=32, to_lower=True), Spaced, NullIsEmpty
+    ] = ""
+    energy: Unit
+    danceability: Unit
+    acousticness: Unit
+    instrumentalness: Unit
+    texture_tags: Annotated[
+        list[Word], Field(max_length=MAX_TEXTURE_TAGS), AfterValidator(unique)
+    ] = []
+    suggested_genre: Annotated[str, StringConstraints(max_length=64), Spaced, NullIsEmpty] = ""
+    description: Annotated[str, StringConstraints(min_length=1, max_length=300), Spaced]
+    confidence: Unit
+
+
+SCHEMA = VibeResult.model_json_schema(mode="serialization")
 
 SYSTEM_PROMPT = (
     "You describe audio samples for music producers. You hear nothing: you get only "
@@ -39,22 +98,6 @@ SYSTEM_PROMPT = (
 
 class SchemaError(ValueError):
     """The model's answer is not the JSON object the schema asks for."""
-
-
-@dataclass
-class VibeResult:
-    """A checked answer from the model."""
-
-    mood_primary: str
-    mood_secondary: str
-    energy: float
-    danceability: float
-    acousticness: float
-    instrumentalness: float
-    confidence: float
-    description: str
-    suggested_genre: str = ""
-    texture_tags: list[str] = field(default_factory=list)
 
 
 def build_messages(measurements: dict) -> list[dict]:
@@ -78,63 +121,39 @@ def correction_messages(messages: list[dict], answer: str, error: str) -> list[d
 
 
 def parse(content: str) -> VibeResult:
-    """Check the model's answer against the schema; raise SchemaError saying what is wrong."""
+    """Check the model's answer against the schema; raise SchemaError saying all that is wrong."""
     text = content.strip()
     # Many models wrap JSON in a Markdown code fence despite being told not to.
     fenced = re.fullmatch(r"```(?:json)?\s*(.*?)\s*```", text, flags=re.DOTALL)
     if fenced:
         text = fenced.group(1)
     try:
-        data = json.loads(text)
-    except ValueError:
-        raise SchemaError("the answer is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise SchemaError("the answer must be a JSON object")
-    return VibeResult(
-        mood_primary=word(data, "mood_primary", 32, required=True),
-        mood_secondary=word(data, "mood_secondary", 32),
-        **{name: unit(data, name) for name in UNIT_FIELDS},
-        description=text_field(data, "description", 300, required=True),
-        suggested_genre=text_field(data, "suggested_genre", 64),
-        texture_tags=tag_list(data),
-    )
+        return VibeResult.model_validate_json(text)
+    except ValidationError as invalid:
+        reasons = dict.fromkeys(explain(error) for error in invalid.errors())
+        raise SchemaError("; ".join(reasons)) from None
 
 
-def text_field(data: dict, name: str, max_length: int, required: bool = False) -> str:
-    value = data.get(name, "")
-    if value is None and not required:
-        value = ""
-    if not isinstance(value, str):
-        raise SchemaError(f"{name} must be a string")
-    value = " ".join(value.split())
-    if required and not value:
-        raise SchemaError(f"{name} must not be empty")
-    if len(value) > max_length:
-        raise SchemaError(f"{name} must be at most {max_length} characters")
-    return value
-
-
-def word(data: dict, name: str, max_length: int, required: bool = False) -> str:
-    return text_field(data, name, max_length, required).lower()
-
-
-def unit(data: dict, name: str) -> float:
-    value = data.get(name)
-    # bool is an int in Python, but true is no energy level.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SchemaError(f"{name} must be a number between 0 and 1")
-    if not math.isfinite(value) or not 0 <= value <= 1:
-        raise SchemaError(f"{name} must be between 0 and 1, got {value}")
-    return float(value)
-
-
-def tag_list(data: dict) -> list[str]:
-    tags = data.get("texture_tags", [])
-    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
-        raise SchemaError("texture_tags must be a list of strings")
-    if len(tags) > MAX_TEXTURE_TAGS:
-        raise SchemaError(f"texture_tags must have at most {MAX_TEXTURE_TAGS} items")
-    cleaned = [" ".join(tag.lower().split()) for tag in tags]
-    if any(not tag or len(tag) > 32 for tag in cleaned):
-        raise SchemaError("each texture tag must be 1 to 32 characters")
-    return list(dict.fromkeys(cleaned))
+def explain(error: ErrorDetails) -> str:
+    """One of pydantic's errors as a sentence the model can act on in its second try."""
+    kind, location = error["type"], error["loc"]
+    if kind == "json_invalid":
+        return f"the answer is not valid JSON ({error['ctx']['error']})"
+    if not location:
+        return "the answer must be a JSON object"
+    name = location[0]
+    if name in UNIT_FIELDS:
+        if kind in OUT_OF_RANGE:
+            return f"{name} must be between 0 and 1, got {error['input']}"
+        return f"{name} must be a number between 0 and 1"
+    if name == "texture_tags":
+        if kind == "too_long":
+            return f"texture_tags must have at most {MAX_TEXTURE_TAGS} items"
+        if kind in ("string_too_short", "string_too_long"):
+            return "each texture tag must be 1 to 32 characters"
+        return "texture_tags must be a list of strings"
+    if kind in ("missing", "string_too_short"):
+        return f"{name} must not be empty"
+    if kind == "string_too_long":
+        return f"{name} must be at most {error['ctx']['max_length']} characters"
+    return f"{name} must be a string"
