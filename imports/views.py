@@ -21,7 +21,7 @@ from imports.importing import (
 from imports.models import Batch, BatchItem
 from imports.sources import import_one, scratch_dir
 from library.forms import UrlImportForm
-from library.views import rows_in_order
+from library.listing import rows_in_order
 
 
 def saved_upload(upload, folder: Path) -> Path:

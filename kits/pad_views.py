@@ -17,7 +17,7 @@ from core.sp404mk2 import BANKS, PADS_PER_BANK
 from kits import suggest
 from kits.forms import BANK_CHOICES, AssignForm, FillForm, MoveForm, PadOptionsForm, SlotForm
 from kits.grid import KitLayout
-from kits.views import kit_url, owned_kit
+from kits.pages import kit_url, owned_kit
 from library.music import signed
 
 PAD_ID = re.compile(r"pad-([A-J])-(\d{1,2})")

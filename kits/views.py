@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -13,20 +12,11 @@ from kits import suggest
 from kits.forms import BANK_CHOICES, KitForm
 from kits.grid import KitLayout
 from kits.models import Kit
-from library.views import filtered_samples
+from kits.pages import kit_url, owned_kit
+from library.listing import filtered_samples
 
 PICKER_SIZE = 40
 PARTIALS = {"bank-panel", "picker-results", "pad-editor"}
-
-
-def kit_url(kit, bank="A", pad=None) -> str:
-    url = f"{reverse('kits:kit_detail', args=[kit.pk])}?bank={bank}"
-    return f"{url}&pad={pad}" if pad else url
-
-
-def owned_kit(request, pk) -> Kit:
-    """The user's own kit: others (even when it is shared with them) get a 404 for writes."""
-    return get_object_or_404(Kit.objects.owned_by(request.user), pk=pk)
 
 
 def kit_list(request, form=None):

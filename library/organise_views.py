@@ -7,10 +7,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from core.redirects import next_url
 from library import bulk as bulk_actions
 from library.forms import posted_ids
 from library.models import Sample, Tag
-from library.sample_views import next_url
 from library.trash import TRASH_DAYS, purge
 
 

@@ -9,9 +9,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.redirects import next_url
 from core.sp404mk2 import in_tempo_range
 from library import corrections
 from library.audio import CONTENT_TYPES, ranged_file_response
@@ -24,15 +25,6 @@ from library.vocabulary import CATEGORY_LABELS
 
 def own_sample(request, pk, **filters) -> Sample:
     return get_object_or_404(Sample.objects.owned_by(request.user).filter(**filters), pk=pk)
-
-
-def next_url(request, default: str) -> str:
-    """The form's `next` when it points into this site, else `default`."""
-    target = request.POST.get("next") or ""
-    safe = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if target and safe else default
 
 
 def back(request, sample: Sample):

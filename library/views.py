@@ -1,9 +1,6 @@
 """Library pages: the filtered sample list and a sample's page."""
 
-from collections import defaultdict
-
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -12,44 +9,16 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core.polling import page_or_progress
 from library import bulk
-from library.filters import LibraryFilterForm, genre_names
-from library.models import DuplicateScan, Sample, SampleTag, Tag
+from library.filters import genre_names
+from library.listing import (
+    filtered_samples,
+    list_rows,
+    query_without_page,
+    rows_in_order,
+    sample_page,
+)
+from library.models import DuplicateScan, Sample, Tag
 from library.tasks import queue_duplicate_scan
-
-PAGE_SIZE = 50
-# What a row of the sample list shows (library/index.html#sample-rows and the
-# pages that include it); the bulky columns stay in the database.
-ROW_FIELDS = [
-    "owner_id", "name", "original_filename", "source_path", "format", "duration",
-    "tempo_bpm", "key", "scale", "pitch_midi", "pitch_cents", "kind", "category", "category_confidence",
-    "category_set_by_user", "status", "error", "features__waveform_thumbnail",
-]  # fmt: skip
-
-
-def filtered_samples(request):
-    """The user's live samples under the request's filters, and the bound form."""
-    form = LibraryFilterForm(request.GET or None)
-    samples = Sample.objects.owned_by(request.user).alive()
-    if form.is_bound:
-        samples = form.filter(samples)
-    return form, samples
-
-
-def sample_page(samples, number):
-    """One page of samples, with what the list shows loaded for those rows only.
-
-    The ids are found and ordered first; joining the features of every match
-    before sorting would read far more than the fifty rows shown.
-    """
-    page = Paginator(samples.only("pk"), PAGE_SIZE).get_page(number)
-    page.object_list = rows_in_order([sample.pk for sample in page.object_list])
-    return page
-
-
-def query_without_page(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 @require_safe
@@ -84,28 +53,6 @@ def sample_row(request, pk):
     if not rows:
         raise Http404("No such sample.")
     return TemplateResponse(request, "library/index.html#sample-rows", {"samples": rows})
-
-
-def list_rows(samples) -> list:
-    """The samples as the list draws them: their row fields, thumbnail and `tag_names`.
-
-    Tag names come from one flat query: prefetching tags would build a queryset
-    and model instances per sample, which costs more than the page's SQL.
-    """
-    rows = list(samples.select_related("features").only(*ROW_FIELDS))
-    names = defaultdict(list)
-    tagged = SampleTag.objects.filter(sample__in=[row.pk for row in rows])
-    for sample_id, name in tagged.order_by("tag__name").values_list("sample_id", "tag__name"):
-        names[sample_id].append(name)
-    for row in rows:
-        row.tag_names = names[row.pk]
-    return rows
-
-
-def rows_in_order(ids) -> list:
-    """Samples for the list, loaded once and kept in the given order."""
-    by_id = {sample.pk: sample for sample in list_rows(Sample.objects.filter(pk__in=list(ids)))}
-    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 @require_safe
