@@ -104,6 +104,11 @@ def test_keyboard_audition(uploaded):
     )
     page.keyboard.press(" ")
     page.wait_for_function("document.getElementById('audition').paused")
+    # Each play is reported in the background; wait until the second report is in.
+    for _ in range(50):
+        if Sample.objects.exclude(last_played_at=None).count() == 2:
+            break
+        page.wait_for_timeout(100)
     assert Sample.objects.exclude(last_played_at=None).count() == 2
 
 
