@@ -2,18 +2,11 @@
 
 from django import forms
 
-from core.sp404mk2 import (
-    BANKS,
-    MAX_PAD_VOLUME,
-    MAX_TEMPO_BPM,
-    MIN_TEMPO_BPM,
-    PAD_PITCH_RANGE,
-    PADS_PER_BANK,
-)
+from core import sp404mk2 as unit
 from kits.models import Kit, KitPad
 from library.models import Sample
 
-BANK_CHOICES = [(bank, bank) for bank in BANKS]
+BANK_CHOICES = [(bank, bank) for bank in unit.BANKS]
 
 
 class KitForm(forms.ModelForm):
@@ -29,7 +22,7 @@ class KitForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.owner = owner
         self.fields["tempo_bpm"].widget.attrs.update(
-            min=MIN_TEMPO_BPM, max=MAX_TEMPO_BPM, step="any"
+            min=unit.MIN_TEMPO_BPM, max=unit.MAX_TEMPO_BPM, step="any"
         )
 
     def clean_name(self):
@@ -44,7 +37,7 @@ class SlotForm(forms.Form):
     """One pad: a bank letter and a pad number."""
 
     bank = forms.ChoiceField(choices=BANK_CHOICES)
-    pad_number = forms.IntegerField(min_value=1, max_value=PADS_PER_BANK)
+    pad_number = forms.IntegerField(min_value=1, max_value=unit.PADS_PER_BANK)
 
 
 class AssignForm(SlotForm):
@@ -53,7 +46,7 @@ class AssignForm(SlotForm):
     sample = forms.ModelChoiceField(queryset=Sample.objects.none())
     # The pad pitch a suggestion proposes, to tune a note to the kit's key.
     pitch = forms.IntegerField(
-        required=False, min_value=-PAD_PITCH_RANGE, max_value=PAD_PITCH_RANGE
+        required=False, min_value=-unit.PAD_PITCH_RANGE, max_value=unit.PAD_PITCH_RANGE
     )
 
     def __init__(self, *args, kit, **kwargs):
@@ -68,15 +61,15 @@ class MoveForm(SlotForm):
     """Move (or swap) the pad at from_bank/from_pad to bank/pad_number."""
 
     from_bank = forms.ChoiceField(choices=BANK_CHOICES)
-    from_pad = forms.IntegerField(min_value=1, max_value=PADS_PER_BANK)
+    from_pad = forms.IntegerField(min_value=1, max_value=unit.PADS_PER_BANK)
 
 
 class PadOptionsForm(forms.ModelForm):
     """Volume, pitch and the unit's import options, recorded only."""
 
-    volume = forms.IntegerField(min_value=0, max_value=MAX_PAD_VOLUME)
+    volume = forms.IntegerField(min_value=0, max_value=unit.MAX_PAD_VOLUME)
     pitch = forms.IntegerField(
-        min_value=-PAD_PITCH_RANGE, max_value=PAD_PITCH_RANGE, label="Pitch (st)"
+        min_value=-unit.PAD_PITCH_RANGE, max_value=unit.PAD_PITCH_RANGE, label="Pitch (st)"
     )
 
     class Meta:
@@ -90,12 +83,12 @@ class FillForm(forms.Form):
     def __init__(self, *args, kit, **kwargs):
         super().__init__(*args, **kwargs)
         samples = Sample.objects.owned_by(kit.owner_id).alive()
-        for pad_number in range(1, PADS_PER_BANK + 1):
+        for pad_number in range(1, unit.PADS_PER_BANK + 1):
             self.fields[f"pad_{pad_number}"] = forms.ModelChoiceField(
                 queryset=samples, required=False
             )
             self.fields[f"tune_{pad_number}"] = forms.IntegerField(
-                required=False, min_value=-PAD_PITCH_RANGE, max_value=PAD_PITCH_RANGE
+                required=False, min_value=-unit.PAD_PITCH_RANGE, max_value=unit.PAD_PITCH_RANGE
             )
 
     def chosen(self) -> dict:
@@ -103,6 +96,6 @@ class FillForm(forms.Form):
         data = self.cleaned_data
         return {
             number: (data[f"pad_{number}"], data.get(f"tune_{number}") or 0)
-            for number in range(1, PADS_PER_BANK + 1)
+            for number in range(1, unit.PADS_PER_BANK + 1)
             if data.get(f"pad_{number}") is not None
         }

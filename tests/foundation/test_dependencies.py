@@ -1,6 +1,9 @@
 """Which code may import which: read from the source, function-local imports included."""
 
 import ast
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,3 +116,18 @@ def test_functions_import_locally_only_to_spare_start_up_time():
     ]
 
     assert not hidden
+
+
+def test_no_block_of_six_lines_is_repeated_in_the_app_code():
+    """pylint's symilar over every app module (migrations keep their own copies on purpose)."""
+    files = [str(path) for _, path in app_modules()] + [
+        str(path) for path in (ROOT / "sp404site").glob("*.py")
+    ]
+    found = subprocess.run(
+        [sys.executable, "-m", "pylint.checkers.symilar", "-d", "6", *files],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    assert re.search(r"duplicates=0\b", found), found
