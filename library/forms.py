@@ -1,7 +1,7 @@
 from django import forms
 
 from core.sp404mk2 import MAX_TEMPO_BPM, MIN_TEMPO_BPM
-from library.models import Sample
+from library.models import Sample, Tag
 
 
 class UrlImportForm(forms.Form):
@@ -45,7 +45,7 @@ class TagForm(forms.Form):
     name = forms.CharField(max_length=64, label="Tag")
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
+        name = Tag.clean_name(self.cleaned_data["name"])
         if not name:
             raise forms.ValidationError("Give the tag a name.")
         return name
