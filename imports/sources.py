@@ -1,10 +1,12 @@
 """Where imports come from: folders, ZIP archives and links, each feeding a batch."""
 
+import logging
 import os
 import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -22,6 +24,8 @@ from imports.importing import (
     megabytes,
 )
 from imports.models import Batch, BatchItem
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[BatchItem], None] | None
 COPY_CHUNK = 1024 * 1024
@@ -74,10 +78,21 @@ def recorded(batch: Batch, outcome: Outcome, progress: Progress) -> BatchItem:
 def import_one(
     batch: Batch, path: Path, display_path: str, progress: Progress = None
 ) -> list[BatchItem]:
-    """Import a file or an archive that the batch has already counted; returns its items."""
-    if is_archive_name(display_path):
-        return import_archive(batch, path, display_path, progress)
-    return [recorded(batch, import_file(batch.owner, path, display_path), progress)]
+    """Import a file or an archive that the batch has already counted; returns its items.
+
+    Whatever goes wrong with it fails it alone: the batch goes on to the next file.
+    """
+    try:
+        if is_archive_name(display_path):
+            return import_archive(batch, path, display_path, progress)
+        outcome = import_file(batch.owner, path, display_path)
+    except Exception as error:
+        logger.exception("Importing %s stopped", display_path)
+        message = (
+            f"The import of this file stopped with an internal error ({type(error).__name__})."
+        )
+        outcome = Outcome(display_path, BatchItem.Status.FAILED, message)
+    return [recorded(batch, outcome, progress)]
 
 
 def import_paths(batch: Batch, roots: list[Path], progress: Progress = None) -> Batch:
@@ -103,6 +118,10 @@ def import_paths(batch: Batch, roots: list[Path], progress: Progress = None) -> 
 
 def unsafe_member_reason(name: str) -> str:
     """Why an archive member's path must not be used, or ""."""
+    if "\x00" in name:
+        return "The archive gives this file a name with a NUL character; it was not unpacked."
+    if is_archive_name(name):
+        return "A ZIP inside the ZIP is not unpacked: unzip it and import the folder."
     normalised = name.replace("\\", "/")
     if normalised.startswith("/") or re.match(r"^[A-Za-z]:", normalised):
         return "The archive gives this file an absolute path; it was not unpacked."
@@ -112,10 +131,16 @@ def unsafe_member_reason(name: str) -> str:
 
 
 def archive_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The members to import, and those listed as not unpacked (nested ZIPs, NUL in a name).
+
+    The zipfile module cuts a name at a NUL; the name as the archive gives it counts.
+    """
     return [
         info
         for info in archive.infolist()
-        if not info.is_dir() and is_audio_name(info.filename) and not is_ignored(info.filename)
+        if not info.is_dir()
+        and (is_audio_name(info.orig_filename) or is_archive_name(info.orig_filename))
+        and not is_ignored(info.orig_filename)
     ]
 
 
@@ -170,25 +195,42 @@ def import_archive(
 
 
 def import_member(batch, archive, info, archive_display: str) -> Outcome:
-    """Unpack one archive member to a scratch folder and import it."""
+    """Unpack one archive member to a scratch folder and import it; whatever goes wrong
+    with this member fails it alone, with a message that names no server path."""
     archive_folder = str(PurePosixPath(archive_display).with_suffix(""))
-    display_path = f"{archive_folder}/{info.filename}".replace("\\", "/")
-    reason = unsafe_member_reason(info.filename)
+    display_path = f"{archive_folder}/{info.orig_filename}".replace("\\", "/").replace("\x00", "")
+    reason = unsafe_member_reason(info.orig_filename)
     if reason:
-        outcome = Outcome(display_path, BatchItem.Status.FAILED, reason)
-    else:
-        with scratch_dir() as folder:
-            target = folder / PurePosixPath(info.filename).name
-            try:
-                extract_member(archive, info, target)
-                outcome = import_file(batch.owner, target, display_path)
-            except ImportRejected as rejection:
-                outcome = Outcome(display_path, BatchItem.Status.FAILED, str(rejection))
-            except (zipfile.BadZipFile, OSError, EOFError) as error:
-                outcome = Outcome(
-                    display_path, BatchItem.Status.FAILED, f"Could not unpack this file: {error}."
-                )
-    return outcome
+        return Outcome(display_path, BatchItem.Status.FAILED, reason)
+    with scratch_dir() as folder:
+        # The member's own name only for its extension: a name too long for the
+        # file system must not stop it.
+        target = folder / f"member{PurePosixPath(info.filename).suffix.lower()[:16]}"
+        try:
+            extract_member(archive, info, target)
+            return import_file(batch.owner, target, display_path)
+        except ImportRejected as rejection:
+            message = str(rejection)
+        except Exception as error:  # One member never ends the archive.
+            message = unpack_failure(error)
+    return Outcome(display_path, BatchItem.Status.FAILED, message)
+
+
+def unpack_failure(error: Exception) -> str:
+    """Why a member could not be unpacked, in words for the person who sent the archive."""
+    if isinstance(error, RuntimeError) and "encrypted" in str(error):
+        return "The file is encrypted (password-protected) inside the archive; it was not unpacked."
+    if isinstance(error, NotImplementedError):
+        return (
+            "The archive packs this file with a compression method this app cannot unpack "
+            "(such as Deflate64); zip it again with ordinary compression."
+        )
+    if isinstance(error, zipfile.BadZipFile | EOFError | zlib.error):
+        return "The file is damaged inside the archive; it was not unpacked."
+    if isinstance(error, OSError):
+        return f"Could not unpack this file: {error.strerror or type(error).__name__}."
+    logger.exception("Unpacking an archive member failed")
+    return f"Could not unpack this file: {type(error).__name__}."
 
 
 # Links ---------------------------------------------------------------------

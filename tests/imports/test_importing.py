@@ -247,3 +247,71 @@ def test_bad_audio_inside_a_zip_fails_alone(user, tmp_path):
     batch = folder_import(user, archive)
     assert (batch.imported_count, batch.failed_count) == (1, 1)
     assert scratch_files() == []
+
+
+def patched_zip(path: Path, members: dict[str, bytes], patched: str, *, flag=0, method=None):
+    """A stored ZIP whose member ``patched`` claims a flag (0x1: encrypted) or method (9: Deflate64)."""
+    path.write_bytes(zip_bytes(members, compression=zipfile.ZIP_STORED))
+    data = bytearray(path.read_bytes())
+    name = patched.encode()
+    for signature, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            name_at = start + (30 if signature == b"PK\x03\x04" else 46)
+            if data[name_at : name_at + len(name)] == name:
+                flags = struct.unpack_from("<H", data, start + flag_at)[0] | flag
+                struct.pack_into("<H", data, start + flag_at, flags)
+                if method is not None:
+                    struct.pack_into("<H", data, start + method_at, method)
+            start += 4
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [({"flag": 0x1}, "encrypted"), ({"method": 9}, "compression method")],
+)
+def test_a_member_the_zip_module_cannot_open_fails_alone(user, tmp_path, make_wav, patch, message):
+    (tmp_path / "in").mkdir()
+    patched_zip(
+        tmp_path / "in" / "pack.zip",
+        {
+            "a.wav": wav_bytes(0.3, 500),
+            "locked.wav": wav_bytes(0.3, 600),
+            "z.wav": wav_bytes(0.3, 700),
+        },
+        "locked.wav",
+        **patch,
+    )
+    make_wav("loose.wav", folder=tmp_path / "in")
+
+    batch = folder_import(user, tmp_path / "in")
+
+    assert batch.status == Batch.Status.COMPLETED
+    assert (batch.imported_count, batch.failed_count) == (3, 1)
+    assert message in item(batch, "locked.wav").error
+    assert scratch_files() == []
+
+
+def test_nested_zips_and_nul_names_are_listed_with_the_reason(user, tmp_path):
+    archive = write_zip(
+        tmp_path / "pack.zip",
+        {"inner.zip": zip_bytes({"x.wav": wav_bytes(0.3, 300)}), "ok.wav": wav_bytes(0.3, 500)},
+    )
+    data = bytearray(archive.read_bytes())
+    archive.write_bytes(bytes(data).replace(b"ok.wav", b"o\x00.wav"))  # Both headers.
+    batch = folder_import(user, archive)
+
+    assert (batch.imported_count, batch.failed_count) == (0, 2)
+    assert "ZIP inside the ZIP" in item(batch, "inner.zip").error
+    assert "NUL" in item(batch, ".wav").error
+    assert all("\x00" not in entry.path for entry in batch.items.all())
+
+
+def test_a_member_name_too_long_for_the_disk_still_imports(user, tmp_path):
+    long_name = "x" * 300 + ".wav"
+    batch = folder_import(user, write_zip(tmp_path / "pack.zip", {long_name: wav_bytes(0.3, 500)}))
+
+    assert (batch.imported_count, batch.failed_count) == (1, 0)
+    assert str(tmp_path) not in " ".join(batch.items.values_list("error", flat=True))
