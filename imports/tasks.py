@@ -1,6 +1,12 @@
 """Background work of imports: downloading links, and telling the library how a sample arrived."""
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Max
+from django.db.models.functions import Coalesce, Greatest
 from django.dispatch import receiver
+from django.utils import timezone
 
 from imports.models import Batch
 from imports.sources import import_url
@@ -18,6 +24,33 @@ def import_url_task(batch_id: int) -> str:
         # stored are found again as already in the library.
         batch.restart()
     return import_url(batch).status
+
+
+ABANDONED = (
+    "The import stopped: nothing arrived for {minutes} minutes (the page was closed, "
+    "or the server restarted). The files listed here were imported."
+)
+
+
+def close_abandoned() -> int:
+    """Close the batches nothing has happened to for longer than the queue retries (scheduled).
+
+    A browser upload whose tab was closed, or a link whose task the cluster
+    killed, would otherwise stay "running" for good.
+    """
+    cluster = settings.Q_CLUSTER
+    quiet = timedelta(seconds=cluster["retry"] * cluster["max_attempts"])
+    last_sign = Greatest("started_at", Coalesce(Max("items__created_at"), "started_at"))
+    abandoned = (
+        Batch.objects.unfinished()
+        .annotate(last_sign=Coalesce(last_sign, "created_at"))
+        .filter(last_sign__lt=timezone.now() - quiet)
+    )
+    closed = 0
+    for batch in abandoned:
+        batch.finish(error=ABANDONED.format(minutes=round(quiet.total_seconds() / 60)))
+        closed += 1
+    return closed
 
 
 @receiver(analysed, sender=Sample)

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 # Several samples per task keep the queue's own overhead small next to the
 # analysis of short one-shots.
 ANALYSIS_CHUNK = 16
+STRANDED_BATCH = 5000  # At most this many per sweep; the next sweep takes the rest.
 
 
 def queue_analysis(sample_ids, *, force: bool = False) -> None:
@@ -66,8 +67,34 @@ def make_preview(sample_id: int) -> str:
 def requeue_analysis(samples) -> int:
     """Mark samples for (re-)analysis and queue them; returns how many."""
     ids = list(samples.values_list("pk", flat=True))
-    Sample.objects.filter(pk__in=ids).update(status=Sample.Status.PENDING, error="")
+    Sample.objects.filter(pk__in=ids).update(
+        status=Sample.Status.PENDING, error="", updated_at=timezone.now()
+    )
     queue_analysis(ids, force=True)
+    return len(ids)
+
+
+def requeue_stranded() -> int:
+    """Queue again the samples left waiting longer than the queue retries (scheduled).
+
+    A sample stored just before a crash was never queued; one claimed by a
+    worker that died more often than the queue retries stays "analysing". With
+    automatic analysis off, samples waiting since their import are left as
+    they are; those being analysed were asked for, and are queued again.
+    """
+    cluster = settings.Q_CLUSTER
+    waited = timezone.now() - timedelta(seconds=cluster["retry"] * cluster["max_attempts"])
+    waiting = [Sample.Status.ANALYZING]
+    if SitePreferences.load().auto_extract_features:
+        waiting.append(Sample.Status.PENDING)
+    stranded = Sample.objects.alive().filter(status__in=waiting, updated_at__lt=waited)
+    ids = list(stranded.values_list("pk", flat=True)[:STRANDED_BATCH])
+    if ids:
+        logger.warning("Queueing %s samples again that were left waiting", len(ids))
+        Sample.objects.filter(pk__in=ids).update(
+            status=Sample.Status.PENDING, updated_at=timezone.now()
+        )
+        queue_analysis(ids, force=True)
     return len(ids)
 
 
@@ -105,7 +132,9 @@ def analyze_sample(sample_id: int) -> str:
     if sample is None or sample.status == Sample.Status.READY:
         # Deleted meanwhile, or a repeated delivery of work already done.
         return "skipped"
-    Sample.objects.filter(pk=sample_id).update(status=Sample.Status.ANALYZING, error="")
+    Sample.objects.filter(pk=sample_id).update(
+        status=Sample.Status.ANALYZING, error="", updated_at=timezone.now()
+    )
     try:
         result = analyze(
             sample.file.path,

@@ -2,13 +2,17 @@
 
 import struct
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
+from imports.importing import import_file
 from imports.models import Batch, BatchItem
 from imports.sources import import_paths
+from imports.tasks import close_abandoned
 from library.models import Sample
 from tests.files import wav_bytes, zip_bytes
 
@@ -315,3 +319,26 @@ def test_a_member_name_too_long_for_the_disk_still_imports(user, tmp_path):
 
     assert (batch.imported_count, batch.failed_count) == (1, 0)
     assert str(tmp_path) not in " ".join(batch.items.values_list("error", flat=True))
+
+
+def test_imports_nothing_happened_to_for_long_are_closed(user, make_wav, settings):
+    long_ago = timezone.now() - timedelta(hours=2)
+    abandoned = Batch.objects.start(
+        user, source=Batch.Source.UPLOAD, name="closed tab", total_files=3
+    )
+    sample_file = make_wav("one.wav")
+    outcome = import_file(user, sample_file, "one.wav")
+    abandoned.record(outcome.path, outcome.status, outcome.message, outcome.sample)
+    BatchItem.objects.filter(batch=abandoned).update(created_at=long_ago)
+    Batch.objects.filter(pk=abandoned.pk).update(started_at=long_ago)
+    busy = Batch.objects.start(
+        user, source=Batch.Source.URL, name="l", source_url="https://x.test/a.zip"
+    )
+    Batch.objects.filter(pk=busy.pk).update(started_at=timezone.now() - timedelta(minutes=5))
+
+    assert close_abandoned() == 1
+
+    abandoned.refresh_from_db()
+    assert abandoned.status == Batch.Status.FAILED and "nothing arrived" in abandoned.error
+    assert (abandoned.total_files, abandoned.imported_count) == (1, 1)
+    assert Batch.objects.get(pk=busy.pk).status == Batch.Status.RUNNING

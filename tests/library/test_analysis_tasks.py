@@ -1,12 +1,14 @@
 """Analysis in the background: results stored once, failures recorded, user values kept."""
 
 import json
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from imports.models import Batch
 from imports.sources import import_paths
@@ -138,3 +140,32 @@ def test_analyze_file_prints_stable_json_without_a_database(loop_file, tmp_path)
     assert lines[0]["bpm"] == pytest.approx(100, abs=0.5)
     assert lines[1]["error"]
     assert lines[1]["bpm"] is None
+
+
+@pytest.mark.parametrize("automatic", [True, False])
+def test_samples_left_waiting_are_queued_again(
+    user, make_sample, monkeypatch, django_capture_on_commit_callbacks, automatic
+):
+    from core.models import SitePreferences
+    from library.tasks import requeue_stranded
+
+    preferences = SitePreferences.load()
+    preferences.auto_extract_features = automatic
+    preferences.save()
+    long_ago = timezone.now() - timedelta(hours=2)
+    fresh = make_sample(user, status="pending")
+    stored_before_a_crash = make_sample(user, status="pending")
+    claimed_by_a_dead_worker = make_sample(user, status="analyzing")
+    done = make_sample(user, status="ready")
+    Sample.objects.exclude(pk=fresh.pk).update(updated_at=long_ago)
+    queued = []
+    monkeypatch.setattr("library.tasks.async_task", lambda path, ids, **options: queued.extend(ids))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        requeue_stranded()
+
+    expected = {claimed_by_a_dead_worker.pk} | ({stored_before_a_crash.pk} if automatic else set())
+    assert set(queued) == expected
+    assert fresh.pk not in queued and done.pk not in queued
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stranded() == 0, "queued again means waiting afresh"
