@@ -1,10 +1,13 @@
 """Where imports come from: folders, ZIP archives and links, each feeding a batch."""
 
+import ipaddress
 import logging
 import os
 import re
 import shutil
+import socket
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -29,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[BatchItem], None] | None
 COPY_CHUNK = 1024 * 1024
+RATE_GRACE_SECONDS = 20  # A slow start is allowed before the rate counts.
+RATIO_FLOOR_BYTES = 16 * 1024 * 1024  # Small answers are never judged by their ratio.
 # Packs ship artwork, docs and macOS metadata beside the audio; they are skipped.
 IGNORED_PARTS = {"__MACOSX", ".DS_Store"}
 
@@ -264,11 +269,54 @@ def download_name(response: httpx.Response) -> str:
     return PurePosixPath(name.replace("\\", "/")).name.strip() or "download"
 
 
+def unreachable(host: str) -> ImportRejected:
+    # One message whether the address is refused here, does not resolve, or
+    # nothing answers on it: a link must not tell open ports from closed ones.
+    return ImportRejected(f"Could not connect to {host}.")
+
+
+def address_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether sample links may lead to this address (settings.URL_ALLOW_PRIVATE)."""
+    address = getattr(address, "ipv4_mapped", None) or address
+    policy = settings.URL_ALLOW_PRIVATE
+    if address.is_multicast or address.is_reserved:
+        return False
+    this_machine = address.is_loopback or address.is_link_local or address.is_unspecified
+    if this_machine:
+        return policy == "yes"
+    return address.is_global or policy in {"lan", "yes"}
+
+
+def check_host(host: str, port: int) -> None:
+    """Refuse a host that resolves to any address sample links may not reach."""
+    try:
+        resolved = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+    except (OSError, UnicodeError):
+        raise unreachable(host) from None
+    addresses = [ipaddress.ip_address(address.split("%")[0]) for address in resolved]
+    if not addresses or not all(address_allowed(address) for address in addresses):
+        raise unreachable(host)
+
+
+class GuardedTransport(httpx.HTTPTransport):
+    """Checks every request's host, so each redirect is checked too.
+
+    The address is looked up here and again when connecting; a name whose
+    answer changes in between (DNS rebinding) is the gap left, narrowed by the
+    resolver's cache.
+    """
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        check_host(url.host, url.port or (443 if url.scheme == "https" else 80))
+        return super().handle_request(request)
+
+
 def download(url: str, folder: Path) -> tuple[Path, str]:
-    """Stream a link to disk under the size cap; returns the file and its name."""
+    """Stream a link to disk under the size cap and deadline; returns the file and its name."""
     if urlsplit(url).scheme not in {"http", "https"}:
         raise ImportRejected("Only http:// and https:// links can be imported.")
-    cap = settings.URL_IMPORT_MAX_MB * 1024 * 1024
+    host = urlsplit(url).hostname or url
     timeout = httpx.Timeout(settings.URL_IMPORT_TIMEOUT, connect=10)
     try:
         with (
@@ -276,22 +324,23 @@ def download(url: str, folder: Path) -> tuple[Path, str]:
                 follow_redirects=True,
                 max_redirects=settings.URL_IMPORT_MAX_REDIRECTS,
                 timeout=timeout,
+                transport=GuardedTransport(),
             ) as client,
             client.stream("GET", url) as response,
         ):
-            return save_response(response, folder, cap)
+            return save_response(response, folder)
     except httpx.TooManyRedirects:
         raise ImportRejected("The link redirects too many times.") from None
+    except (httpx.ConnectError, httpx.ConnectTimeout):
+        raise unreachable(host) from None
     except httpx.TimeoutException:
         raise ImportRejected("The server did not answer in time.") from None
-    except httpx.ConnectError:
-        host = urlsplit(url).hostname or url
-        raise ImportRejected(f"Could not connect to {host}.") from None
     except httpx.HTTPError as error:
         raise ImportRejected(f"The download failed: {error}.") from None
 
 
-def save_response(response: httpx.Response, folder: Path, cap: int) -> tuple[Path, str]:
+def save_response(response: httpx.Response, folder: Path) -> tuple[Path, str]:
+    cap = settings.URL_IMPORT_MAX_MB * 1024 * 1024
     if response.status_code >= 400:
         raise ImportRejected(
             f"The server answered {response.status_code} {response.reason_phrase}."
@@ -303,19 +352,38 @@ def save_response(response: httpx.Response, folder: Path, cap: int) -> tuple[Pat
         )
     name = download_name(response)
     target = folder / "download"
-    written = 0
+    written, started = 0, time.monotonic()
     with open(target, "wb") as handle:
-        for chunk in response.iter_bytes(COPY_CHUNK):
+        # As the bytes arrive: a chunk size would hold a dripping answer back.
+        for chunk in response.iter_bytes():
             written += len(chunk)
             if written > cap:
                 raise ImportRejected(
                     f"The download is over the {settings.URL_IMPORT_MAX_MB:,} MB limit; it was stopped."
                 )
+            check_pace(written, response.num_bytes_downloaded, time.monotonic() - started)
             handle.write(chunk)
     if not (is_audio_name(name) or is_archive_name(name)):
         with open(target, "rb") as handle:
             name = f"{name}{guess_extension(handle.read(16))}"
     return target, name
+
+
+def check_pace(written: int, received: int, seconds: float) -> None:
+    """Stop a download that inflates far beyond what was sent, takes too long, or drips."""
+    if written > RATIO_FLOOR_BYTES and written > settings.ZIP_MAX_RATIO * max(received, 1):
+        raise ImportRejected(
+            f"The download unpacks to more than {settings.ZIP_MAX_RATIO} times what the "
+            "server sent, which audio never does; it was stopped."
+        )
+    if seconds > settings.URL_IMPORT_DEADLINE:
+        minutes = settings.URL_IMPORT_DEADLINE / 60
+        raise ImportRejected(f"The download took longer than {minutes:g} minutes; it was stopped.")
+    if seconds > RATE_GRACE_SECONDS and written / seconds < settings.URL_IMPORT_MIN_KBPS * 1024:
+        raise ImportRejected(
+            f"The server sends slower than {settings.URL_IMPORT_MIN_KBPS} KB/s; "
+            "the download was stopped."
+        )
 
 
 def import_url(batch: Batch) -> Batch:

@@ -55,6 +55,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_choice(name: str, default: str, choices: set[str]) -> str:
+    """Read one word out of `choices`; anything else is a configuration error."""
+    word = os.environ.get(name, default).strip().lower() or default
+    if word not in choices:
+        raise ImproperlyConfigured(
+            f"{name} must be one of {', '.join(sorted(choices))}; got {word!r}"
+        )
+    return word
+
+
 def read_or_create_secret_key(data_dir: Path) -> str:
     """Keep one generated key in the data directory so sessions survive restarts."""
     key_file = data_dir / "secret_key"
@@ -280,6 +290,14 @@ LOGGING = {
 URL_IMPORT_MAX_MB = env_int("SP404_URL_MAX_MB", 2048, minimum=1)
 URL_IMPORT_TIMEOUT = env_int("SP404_URL_TIMEOUT", 30, minimum=1)
 URL_IMPORT_MAX_REDIRECTS = env_int("SP404_URL_MAX_REDIRECTS", 5, minimum=0)
+# A whole download must finish within this many seconds (under the task timeout,
+# so the import is closed with the reason) and keep at least this average rate.
+URL_IMPORT_DEADLINE = env_int("SP404_URL_DEADLINE", 540, minimum=1)
+URL_IMPORT_MIN_KBPS = env_int("SP404_URL_MIN_KBPS", 8, minimum=0)
+# Where sample links may lead: "lan" (the default) allows the local network (a
+# NAS) but not this machine itself (loopback, link-local); "yes" allows both;
+# "no" allows only public addresses.
+URL_ALLOW_PRIVATE = env_choice("SP404_URL_ALLOW_PRIVATE", "lan", {"lan", "yes", "no"})
 ZIP_MAX_UNPACKED_MB = env_int("SP404_ZIP_MAX_MB", 8192, minimum=1)
 # Audio compresses to at best a few times smaller; far higher ratios mean a bomb.
 ZIP_MAX_RATIO = env_int("SP404_ZIP_MAX_RATIO", 100, minimum=2)

@@ -81,8 +81,11 @@ def zip_bytes(members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> by
 class Route:
     """What the test server answers for one path."""
 
-    def __init__(self, body=b"", status=200, headers=None, delay=0.0, redirect=None, unsized=False):
+    def __init__(
+        self, body=b"", status=200, headers=None, delay=0.0, redirect=None, unsized=False, drip=0.0
+    ):
         self.body = body
+        self.drip = drip  # Seconds between single bytes of the body, if it drips.
         self.unsized = unsized  # no Content-Length: the body runs until the connection closes
         self.status = status
         self.headers = headers or {}
@@ -90,17 +93,18 @@ class Route:
         self.redirect = redirect
 
 
-class TestServer:
+class LocalServer:
     """A real HTTP server on 127.0.0.1 serving the routes a test sets."""
 
-    def __init__(self):
+    def __init__(self, address="127.0.0.1"):
         self.routes: dict[str, Route] = {}
         handler = self._handler()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = ThreadingHTTPServer((address, 0), handler)
+        self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+        return f"http://{self.httpd.server_address[0]}:{self.httpd.server_address[1]}{path}"
 
     def _handler(self):
         server = self
@@ -125,7 +129,12 @@ class TestServer:
                     self.send_header("Content-Length", str(len(route.body)))
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(route.body)
+                    if not route.drip:
+                        self.wfile.write(route.body)
+                    for byte in route.body if route.drip else b"":
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(route.drip)
 
             def log_message(self, *args):
                 pass
@@ -134,8 +143,10 @@ class TestServer:
 
 
 @pytest.fixture
-def http_server():
-    server = TestServer()
+def http_server(settings):
+    """The test server; sample links may lead to this machine while it runs."""
+    settings.URL_ALLOW_PRIVATE = "yes"
+    server = LocalServer()
     server.thread.start()
     yield server
     server.httpd.shutdown()

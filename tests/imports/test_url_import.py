@@ -1,12 +1,16 @@
 """Importing from a link, against a real HTTP server on 127.0.0.1."""
 
+import gzip
+import ipaddress
+import socket
+
 import pytest
 
 from imports.models import Batch
 from imports.sources import import_url
 from imports.tasks import import_url_task
 from library.models import Sample
-from tests.files import Route, wav_bytes, zip_bytes
+from tests.files import LocalServer, Route, wav_bytes, zip_bytes
 from tests.imports.test_importing import scratch_files, stored_files
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +110,81 @@ def test_the_task_runs_a_link_once_and_repeats_cleanly(user, http_server):
     batch.refresh_from_db()
     assert (batch.total_files, batch.processed_files, batch.duplicate_count) == (1, 1, 1)
     assert batch.items.count() == 1
+
+
+def lan_address() -> str | None:
+    """This machine's address on its network, if it has one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # No packet is sent.
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if ipaddress.ip_address(address).is_loopback else address
+
+
+@pytest.mark.parametrize("policy", ["lan", "no"])
+def test_links_to_this_machine_are_refused_like_a_closed_port(user, http_server, settings, policy):
+    http_server.routes["/kick.wav"] = Route(wav_bytes())
+    settings.URL_ALLOW_PRIVATE = policy  # The fixture allowed loopback; take it back.
+
+    open_port = import_url(url_batch(user, http_server.url("/kick.wav")))
+    closed_port = import_url(url_batch(user, "http://127.0.0.1:9/kick.wav"))
+    link_local = import_url(url_batch(user, "http://169.254.169.254/latest/meta-data"))
+
+    assert open_port.error == closed_port.error == "Could not connect to 127.0.0.1."
+    assert link_local.error == "Could not connect to 169.254.169.254."
+    assert not Sample.objects.exists()
+
+
+def test_every_redirect_is_checked(user, settings):
+    address = lan_address()
+    if address is None:
+        pytest.skip("This machine has no network address besides loopback.")
+    inside, lan = LocalServer(), LocalServer(address)
+    for server in (inside, lan):
+        server.thread.start()
+    try:
+        inside.routes["/kick.wav"] = Route(wav_bytes())
+        lan.routes["/pack"] = Route(redirect=inside.url("/kick.wav"))
+        settings.URL_ALLOW_PRIVATE = "lan"
+        refused = import_url(url_batch(user, lan.url("/pack")))
+        settings.URL_ALLOW_PRIVATE = "no"
+        no_lan = import_url(url_batch(user, lan.url("/pack")))
+    finally:
+        for server in (inside, lan):
+            server.httpd.shutdown()
+            server.httpd.server_close()
+
+    assert refused.error == "Could not connect to 127.0.0.1."
+    assert no_lan.error == f"Could not connect to {address}."
+
+
+def test_a_link_that_drips_is_stopped(user, http_server, settings, monkeypatch):
+    monkeypatch.setattr("imports.sources.RATE_GRACE_SECONDS", 0.5)
+    settings.URL_IMPORT_MIN_KBPS = 1
+    http_server.routes["/drip.wav"] = Route(wav_bytes(), drip=0.2)
+
+    batch = import_url(url_batch(user, http_server.url("/drip.wav")))
+
+    assert batch.status == Batch.Status.FAILED
+    assert "slower than 1 KB/s" in batch.error
+
+
+def test_a_download_past_its_deadline_is_stopped(user, http_server, settings):
+    settings.URL_IMPORT_DEADLINE = 1
+    http_server.routes["/long.wav"] = Route(wav_bytes(), drip=0.05)
+
+    batch = import_url(url_batch(user, http_server.url("/long.wav")))
+
+    assert "took longer than" in batch.error
+
+
+def test_a_gzip_answer_that_inflates_like_a_bomb_is_stopped(user, http_server):
+    packed = gzip.compress(bytes(40 * 1024 * 1024))
+    http_server.routes["/bomb.wav"] = Route(packed, headers={"Content-Encoding": "gzip"})
+
+    batch = import_url(url_batch(user, http_server.url("/bomb.wav")))
+
+    assert "times what the server sent" in batch.error
+    assert scratch_files() == []
