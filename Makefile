@@ -28,6 +28,7 @@ migrate: install
 
 run: migrate
 	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py remove_leftovers
 	$(PY) manage.py warm_analysis
 	$(PY) manage.py serve
 

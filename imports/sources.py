@@ -41,7 +41,7 @@ IGNORED_PARTS = {"__MACOSX", ".DS_Store"}
 @contextmanager
 def scratch_dir():
     """A temporary folder on the data directory's disk, removed afterwards."""
-    root = Path(settings.DATA_DIR) / "tmp"
+    root = Path(settings.SCRATCH_ROOT)
     root.mkdir(parents=True, exist_ok=True)
     folder = tempfile.mkdtemp(dir=root)
     try:

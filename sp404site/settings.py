@@ -244,9 +244,12 @@ BACKUP_ROOT = DATA_DIR / "backups"
 
 UPLOAD_MAX_FILE_MB = env_int("SP404_UPLOAD_MAX_MB", 1024, minimum=1)
 UPLOAD_MAX_FILE_BYTES = UPLOAD_MAX_FILE_MB * 1024 * 1024
-# Large uploads stream to temporary files instead of memory.
+# Large uploads stream to temporary files instead of memory, inside the data
+# directory (its disk has the room, and leftovers are removed from there).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_TEMP_DIR = None
+SCRATCH_ROOT = DATA_DIR / "tmp"
+FILE_UPLOAD_TEMP_DIR = SCRATCH_ROOT / "uploads"
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("SP404_UPLOAD_MAX_FILES", 1000, minimum=1)
 
 # Background work: django-q2. The ORM broker keeps a one-machine install free of

@@ -14,12 +14,15 @@ def data_dir(settings, tmp_path):
     settings.MEDIA_ROOT = root / "media"
     settings.EXPORT_ROOT = root / "exports"
     settings.BACKUP_ROOT = root / "backups"
+    settings.SCRATCH_ROOT = root / "tmp"
+    settings.FILE_UPLOAD_TEMP_DIR = root / "tmp" / "uploads"
     # Tests render pages without running collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    for folder in (settings.MEDIA_ROOT, settings.EXPORT_ROOT, settings.BACKUP_ROOT):
+    for folder in (settings.MEDIA_ROOT, settings.EXPORT_ROOT, settings.BACKUP_ROOT,
+                   settings.FILE_UPLOAD_TEMP_DIR):  # fmt: skip
         folder.mkdir(parents=True)
     return root
 
