@@ -13,6 +13,7 @@ import os
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
@@ -108,20 +109,28 @@ def inspect_source(src_path: str | os.PathLike) -> SourceInfo:
 
 def convert(
     src_path: str | os.PathLike,
-    dst_path: str | os.PathLike,
+    dst_path: str | os.PathLike | BinaryIO,
     options: ExportOptions = DEFAULT_OPTIONS,
     *,
     seed: int | None = None,
 ) -> ConversionResult:
-    """Convert one source into an SP-404MK2-ready file at dst_path."""
-    destination = os.fspath(dst_path)
+    """Convert one source into an SP-404MK2-ready file at dst_path, or into an open empty file."""
     plan = _plan(inspect_source(src_path), options)
     blocks = _block_source(plan)
     levels = _measure(blocks(), 10 ** (options.trim_threshold_dbfs / 20))
     render = _render_settings(levels, plan, options)
     # Dither is seeded per file so the same export gives byte-identical files.
     rng = np.random.default_rng(_seed_for(src_path) if seed is None else seed)
-    frames = _write_atomically(blocks(), destination, render, plan, rng if render.dither else None)
+    dither = rng if render.dither else None
+    if isinstance(dst_path, str | os.PathLike):
+        destination = os.fspath(dst_path)
+        frames = _write_atomically(blocks(), destination, render, plan, dither)
+        size = os.path.getsize(destination)
+    else:
+        # The caller opened the file (and decides whether it is kept).
+        destination = ""
+        frames = _write(blocks(), dst_path, render, plan, dither)
+        size = dst_path.seek(0, os.SEEK_END)
     return ConversionResult(
         path=destination,
         format=options.format,
@@ -136,7 +145,7 @@ def convert(
         trimmed_frames=levels.frames - (render.end - render.start),
         gain_db=20 * math.log10(render.gain),
         warnings=render.warnings,
-        bytes_written=os.path.getsize(destination),
+        bytes_written=size,
     )
 
 
@@ -293,18 +302,29 @@ def _write_atomically(
 ) -> int:
     """Write under a temporary name, then rename, so a failure leaves no half file."""
     partial = destination + ".partial"
-    container, subtype = plan.container, f"PCM_{plan.bit_depth}"
     try:
-        with sf.SoundFile(
-            partial, "w", plan.sample_rate, plan.channels, subtype, format=container
-        ) as output:
-            frames = _write_blocks(output, blocks, render, plan.bit_depth, rng)
+        frames = _write(blocks, partial, render, plan, rng)
         os.replace(partial, destination)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.remove(partial)
         raise
     return frames
+
+
+def _write(
+    blocks: Iterator[np.ndarray],
+    target: str | BinaryIO,
+    render: _Render,
+    plan: _Plan,
+    rng: np.random.Generator | None,
+) -> int:
+    """Write the rendered audio to a path or an open file; return frames written."""
+    container, subtype = plan.container, f"PCM_{plan.bit_depth}"
+    with sf.SoundFile(
+        target, "w", plan.sample_rate, plan.channels, subtype, format=container
+    ) as output:
+        return _write_blocks(output, blocks, render, plan.bit_depth, rng)
 
 
 def _write_blocks(

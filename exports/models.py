@@ -1,11 +1,12 @@
 """Exports: SP-404MK2-ready files written as a ZIP or into a folder."""
 
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -104,6 +105,12 @@ class Export(Job):
         max_length=6, choices=Destination.choices, default=Destination.ZIP
     )
     output_path = models.CharField(max_length=1024, blank=True)
+    folder_signature = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Folder exports: the line that marks the README of the folder this export "
+        "created, so that only that folder is ever written to; empty until it exists.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     total_files = models.PositiveIntegerField(default=0)
     processed_files = models.PositiveIntegerField(default=0)
@@ -200,6 +207,28 @@ class Export(Job):
             self.save(update_fields=["status", "processed_files", "finished_at", "output_path"])
             self.queue()
         return count
+
+    def claim_folder(self, name: str, signature: str) -> None:
+        """Record the folder this export created: its planned name, or a numbered one beside it.
+
+        The files are renamed into it. Any already done were written somewhere else
+        (by a run from before exports made their own folder), so they are redone.
+        """
+        first = self.items.exclude(output_name="").values_list("output_name", flat=True).first()
+        planned = PurePosixPath(first).parts[0] if first else name
+        with transaction.atomic():
+            if planned != name:
+                # "Kit/A/01 Kick.wav" -> "Kit 2/A/01 Kick.wav" (Substr counts from 1).
+                tail = Substr("output_name", len(planned) + 2)
+                self.items.exclude(output_name="").update(
+                    output_name=Concat(Value(f"{name}/"), tail)
+                )
+            self.items.filter(status=ExportItem.Status.DONE).update(
+                status=ExportItem.Status.PENDING, verification="", size=0
+            )
+            self.folder_signature = signature
+            self.processed_files = self.items.exclude(status=ExportItem.Status.PENDING).count()
+            self.save(update_fields=["folder_signature", "processed_files"])
 
     def zip_name(self, top_folder: str) -> str:
         """The stored ZIP's file name: the export's id (unique) before the name people see."""

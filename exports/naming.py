@@ -187,11 +187,16 @@ def unique_name(stem: str, ext: str, taken: set[str]) -> str:
     candidate = stem + extension
     number = 2
     while candidate.casefold() in folded_taken:
-        suffix = f" {number}"
-        candidate = _trim_end(stem[: MAX_STEM_LENGTH - len(suffix)]) + suffix + extension
+        candidate = numbered_name(stem, number) + extension
         number += 1
     taken.add(candidate)
     return candidate
+
+
+def numbered_name(stem: str, number: int, *, max_length: int = MAX_STEM_LENGTH) -> str:
+    """The stem with " 2", " 3"... at its end, cut so that the whole still fits."""
+    suffix = f" {number}"
+    return _trim_end(stem[: max_length - len(suffix)]) + suffix
 
 
 def name_problems(file_name: str, *, max_length: int = MAX_STEM_LENGTH) -> list[str]:

@@ -2,41 +2,60 @@
 
 Safe to run again after a crash: finished files are verified and kept, the rest
 are converted, and a ZIP is only ever published whole (written beside its final
-name, then renamed).
+name, then renamed). A folder export writes only into a folder it created
+itself, through exports.folders, so it replaces nothing that was there and
+cannot be led outside the allowed roots by a link.
 """
 
+import contextlib
 import logging
 import os
 import shutil
 import zipfile
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from secrets import token_hex
 
 from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
+from exports import folders
+from exports.folders import UnsafeFolder
 from exports.models import Export, ExportItem
-from exports.planning import top_folder
+from exports.planning import allowed_roots, top_folder
 from exports.sp404 import ConversionError, PadMapRow, convert, pad_map_text, verify
 from library.music import camelot
 
 logger = logging.getLogger(__name__)
 
 
-def work_folder(export: Export) -> Path:
-    """Where the files are written: a staging folder for ZIPs, the chosen folder otherwise."""
-    if export.destination == Export.Destination.FOLDER:
-        return Path(export.output_path)
+README = "README.txt"
+
+
+def staging_folder(export: Export) -> Path:
+    """Where a ZIP export's files wait to be packed: the app's own, named by the export's id."""
     return Path(settings.EXPORT_ROOT) / "staging" / str(export.pk)
 
 
-def run(export: Export, progress=None) -> Export:
-    """Convert every pending item, then deliver; returns the export in its final state."""
+def run(export: Export, progress=None, *, roots: list[Path] | None = None) -> Export:
+    """Convert every pending item, then deliver; returns the export in its final state.
+
+    A folder export writes only under roots (the allowed SP404_EXPORT_ROOTS unless
+    given), checked again here because the folder may have changed since the form.
+    """
     Export.objects.filter(pk=export.pk).update(
         status=Export.Status.RUNNING, started_at=export.started_at or timezone.now(), error=""
     )
-    folder = work_folder(export)
+    try:
+        with own_folder(export, allowed_roots() if roots is None else roots) as folder:
+            return convert_all(export, folder, progress)
+    except UnsafeFolder as refusal:
+        return close(export, Export.Status.FAILED, error=str(refusal))
+
+
+def convert_all(export: Export, folder: int, progress) -> Export:
     options = export.options()
     for item in export.items.filter(status=ExportItem.Status.PENDING).select_related("sample"):
         if Export.objects.filter(pk=export.pk, status=Export.Status.CANCELLED).exists():
@@ -50,29 +69,85 @@ def run(export: Export, progress=None) -> Export:
     return deliver(export, folder)
 
 
-def convert_item(item: ExportItem, folder: Path, options) -> None:
+@contextlib.contextmanager
+def own_folder(export: Export, roots: list[Path]) -> Iterator[int]:
+    """The export's own top folder, open for the whole run: every file goes inside it."""
+    if export.destination == Export.Destination.ZIP:
+        staging = staging_folder(export)
+        staging.mkdir(parents=True, exist_ok=True)
+        with folders.opened(
+            os.open(staging, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        ) as parent:
+            top = folders.open_folder(parent, top_folder(export), create=True)
+    else:
+        with folders.opened(folders.open_destination(export.output_path, roots)) as destination:
+            top = signed_folder(export, destination)
+    with folders.opened(top):
+        yield top
+
+
+def signed_folder(export: Export, destination: int) -> int:
+    """The folder this export created in destination, made on its first run.
+
+    When the name is taken the export writes beside it ("MY KIT 2"), as copying
+    onto a card does, rather than refusing: the clash shows up only now, in the
+    background, and refusing would make the beatmaker rename the kit and start
+    over, while a numbered folder leaves everything already on the card as it
+    was. Its README carries a line only this export writes; a resumed export
+    goes back only to the folder still carrying it, never to another of that name.
+    """
+    name = top_folder(export)
+    if not export.folder_signature:
+        return created_folder(export, destination, name)
+    folder = folders.open_folder(destination, name, shown_as=f"{export.output_path}/{name}")
+    if export.folder_signature not in folders.read_text(folder, README).splitlines():
+        os.close(folder)
+        raise UnsafeFolder(
+            f"The folder {name} in {export.output_path} is not the one this export created "
+            f"(its {README} no longer says so), so nothing more is written there: start a new export."
+        )
+    return folder
+
+
+def created_folder(export: Export, destination: int, planned: str) -> int:
+    """A new folder for the export, signed and recorded before any audio goes into it."""
+    name, folder = folders.create_beside(destination, planned)
+    try:
+        export.folder_signature = f"Written by sp404site, export {export.pk} ({token_hex(4)})."
+        note = f"{name}: export in progress; this file lists what is in it once it is done.\r\n"
+        write_readme(folder, export, note)
+        export.claim_folder(name, export.folder_signature)
+    except OSError as error:
+        os.close(folder)
+        raise UnsafeFolder(f"Cannot write into {export.output_path}/{name}: {error}.") from None
+    except BaseException:
+        os.close(folder)
+        raise
+    return folder
+
+
+def convert_item(item: ExportItem, folder: int, options) -> None:
     """Write one file and read it back; the item records what happened."""
-    target = folder / item.output_name
-    target.parent.mkdir(parents=True, exist_ok=True)
     if item.sample is None:
         return mark(
             item, ExportItem.Status.FAILED, error="The sample was deleted from the library."
         )
+    inside = item.output_name.split("/", 1)[-1]
     try:
-        result = convert(Path(item.sample.file.path), target, options)
+        with folders.new_file(folder, inside) as output:
+            result = convert(Path(item.sample.file.path), output, options)
+            check = verify(inside, result, written=output)
+            if not check.ok:
+                raise ConversionError("; ".join(check.problems))
     except ConversionError as error:
         return mark(item, ExportItem.Status.FAILED, error=str(error))
     except OSError as error:
         return mark(item, ExportItem.Status.FAILED, error=f"Could not write the file: {error}.")
-    check = verify(target, result)
-    if not check.ok:
-        target.unlink(missing_ok=True)
-        return mark(item, ExportItem.Status.FAILED, error="; ".join(check.problems))
     summary = f"{result.sample_rate} Hz, {result.bit_depth}-bit, {result.channels} ch, {result.frames} frames"
     mark(
         item,
         ExportItem.Status.DONE,
-        size=target.stat().st_size,
+        size=result.bytes_written,
         verification=f"Verified: {summary}",
         warnings=" ".join(result.warnings),
     )
@@ -115,25 +190,29 @@ def pad_map_rows(export: Export) -> list[PadMapRow]:
     return rows
 
 
-def deliver(export: Export, folder: Path) -> Export:
+def deliver(export: Export, folder: int) -> Export:
     """Write the README, publish the ZIP if one was asked for, and close the export."""
     export.refresh_from_db()
     done = export.items.filter(status=ExportItem.Status.DONE)
     if not done.exists():
         return close(export, Export.Status.FAILED, error="No file could be exported.")
-    top = folder / top_folder(export)
-    top.mkdir(parents=True, exist_ok=True)
-    (top / "README.txt").write_text(
-        pad_map_text(export.name, pad_map_rows(export)), encoding="ascii"
-    )
+    write_readme(folder, export, pad_map_text(export.name, pad_map_rows(export)))
     if export.destination == Export.Destination.ZIP:
-        export.output_path = str(write_zip(export, folder))
+        export.output_path = str(write_zip(export, staging_folder(export)))
         export.expires_at = timezone.now() + timedelta(days=settings.EXPORT_KEEP_DAYS)
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(staging_folder(export), ignore_errors=True)
     export.file_count = done.count()
     export.total_size = done.aggregate(total=Sum("size"))["total"] or 0
     export.save(update_fields=["output_path", "expires_at", "file_count", "total_size"])
     return close(export, Export.Status.COMPLETED)
+
+
+def write_readme(folder: int, export: Export, text: str) -> None:
+    """README.txt in the export's folder, signed when the folder is one the export created."""
+    if export.folder_signature:
+        text += f"\r\n{export.folder_signature}\r\n"
+    with folders.new_file(folder, README) as output:
+        output.write(text.encode("ascii"))
 
 
 def write_zip(export: Export, folder: Path) -> Path:
@@ -165,7 +244,7 @@ def close(export: Export, status: str, error: str = "") -> Export:
 
 def finish_cancelled(export: Export) -> Export:
     export.refresh_from_db()
-    shutil.rmtree(Path(settings.EXPORT_ROOT) / "staging" / str(export.pk), ignore_errors=True)
+    shutil.rmtree(staging_folder(export), ignore_errors=True)
     export.finished_at = timezone.now()
     export.save(update_fields=["finished_at"])
     return export

@@ -7,7 +7,7 @@ exports.convert, names in exports.naming, limits and types in exports.options.
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 import soundfile as sf
 
@@ -129,13 +129,21 @@ def verify(
     path: str | os.PathLike,
     expected: ExportOptions | ConversionResult,
     expected_frames: int | None = None,
+    *,
+    written: BinaryIO | None = None,
 ) -> VerificationResult:
-    """Re-read a written file's header and check it against the options or the result."""
+    """Re-read a written file's header and check it against the options or the result.
+
+    The header is read from path, or from the open file written when one is given
+    (path then only names it).
+    """
     path = os.fspath(path)
     wanted = _expectations(expected, expected_frames)
     problems = _file_name_problems(os.path.basename(path), wanted)
     try:
-        info = sf.info(path)
+        if written is not None:
+            written.seek(0)
+        info = sf.info(path if written is None else written)
     except (RuntimeError, OSError) as error:
         return VerificationResult(path, [*problems, f"The file cannot be read back: {error}"])
     return VerificationResult(path, [*_audio_problems(info, wanted), *problems])

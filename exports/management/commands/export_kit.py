@@ -1,5 +1,7 @@
 """Export a kit from the terminal, into a folder or as a ZIP."""
 
+import itertools
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +11,7 @@ from tqdm import tqdm
 
 from core.models import ExportOrganisation
 from exports.models import Export
+from exports.naming import numbered_name
 from exports.planning import ExportRefused, entries_for_kit
 from exports.runner import run
 from kits.models import Kit
@@ -52,10 +55,10 @@ class Command(BaseCommand):
             raise CommandError(str(refusal)) from None
         # On standard error, and only on a terminal.
         with tqdm(total=len(entries), unit="file", disable=None, dynamic_ncols=True) as bar:
-            export = run(export, progress=lambda item: bar.update())
+            # --to is the one place this export may write, whatever SP404_EXPORT_ROOTS says.
+            export = run(export, progress=lambda item: bar.update(), roots=[folder])
         if zip and export.output_path:
-            target = folder / export.download_name
-            shutil.copyfile(export.output_path, target)
+            target = self.copied_beside(Path(export.output_path), folder, export.download_name)
             self.stdout.write(f"Wrote {target}")
         failed = export.items.filter(status="failed")
         for item in failed:
@@ -85,6 +88,19 @@ class Command(BaseCommand):
                 "name the owner with --user NAME, or give the kit's id."
             )
         return matches[0]
+
+    def copied_beside(self, source: Path, folder: Path, name: str) -> Path:
+        """source copied into folder as name, or "name 2"... when taken: no file is replaced."""
+        stem, extension = os.path.splitext(name)
+        for number in itertools.count(1):
+            target = folder / (name if number == 1 else numbered_name(stem, number) + extension)
+            try:
+                # "x" creates the file or fails, and never follows a link already there.
+                with open(target, "xb") as copy, open(source, "rb") as original:
+                    shutil.copyfileobj(original, copy)
+            except FileExistsError:
+                continue
+            return target
 
     def prepared_folder(self, path: Path) -> Path:
         """The --to folder, created with its parents when missing."""
