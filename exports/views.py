@@ -30,7 +30,9 @@ def index(request):
 def chosen_source(request, params):
     """What the export is of: a kit, picked samples, or a library filter's result."""
     if params.get("kit"):
-        kit = get_object_or_404(Kit.objects.owned_by(request.user), pk=params["kit"])
+        kit = get_object_or_404(
+            Kit.objects.owned_by(request.user), pk__in=posted_ids([params["kit"]])
+        )
         return {"source": Export.Source.KIT, "kit": kit, "label": f"Kit “{kit.name}”"}
     samples = Sample.objects.owned_by(request.user).alive()
     if params.get("samples"):

@@ -14,13 +14,13 @@ from django.views.decorators.http import require_POST, require_safe
 from django_q.tasks import async_task
 
 from core.polling import page_or_progress
+from imports.forms import UploadFileForm, UploadStartForm, UrlImportForm, first_error
 from imports.importing import (
     ImportRejected,
     check_free_space,
 )
 from imports.models import Batch, BatchItem
 from imports.sources import import_one, scratch_dir
-from library.forms import UrlImportForm
 from library.listing import rows_in_order
 
 
@@ -70,22 +70,18 @@ def upload(request):
 @require_POST
 def upload_start(request):
     """Open a batch for files the browser is about to send one at a time."""
+    form = UploadStartForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": first_error(form)}, status=400)
     try:
-        file_count = max(int(request.POST.get("file_count", 0)), 0)
-        total_bytes = max(int(request.POST.get("total_bytes", 0)), 0)
-    except ValueError:
-        return JsonResponse({"error": "The upload request was malformed."}, status=400)
-    if not file_count:
-        return JsonResponse({"error": "No audio files or ZIP archives were chosen."}, status=400)
-    try:
-        check_free_space(total_bytes)
+        check_free_space(form.cleaned_data["total_bytes"])
     except ImportRejected as rejection:
         return JsonResponse({"error": str(rejection)}, status=400)
     batch = Batch.objects.start(
         request.user,
         source=Batch.Source.UPLOAD,
-        name=upload_name(request.POST.get("name", "")),
-        total_files=file_count,
+        name=upload_name(form.cleaned_data["name"]),
+        total_files=form.cleaned_data["file_count"],
     )
     return JsonResponse({"batch": batch.pk, "batch_url": batch_url(batch)})
 
@@ -101,9 +97,12 @@ def upload_file(request, pk):
     upload = request.FILES.get("file")
     if upload is None or batch.is_finished:
         return JsonResponse({"error": "This upload is closed or had no file."}, status=400)
+    form = UploadFileForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": first_error(form)}, status=400)
     if batch.processed_files >= batch.total_files:
         Batch.objects.filter(pk=batch.pk).update(total_files=batch.processed_files + 1)
-    display_path = request.POST.get("path") or upload.name
+    display_path = form.cleaned_data["path"] or upload.name
     items = import_upload(batch, upload, display_path)
     # Each file's analysis starts as soon as it is stored, so its row fills in.
     batch.flush_analysis()

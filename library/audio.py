@@ -7,7 +7,7 @@ from pathlib import Path
 import soundfile as sf
 import soxr
 from django.conf import settings
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 
 CONTENT_TYPES = {
     "wav": "audio/wav",
@@ -51,7 +51,10 @@ def make_preview(source: Path, sha256: str) -> str:
 
 def ranged_file_response(request, path: Path, content_type: str) -> HttpResponse:
     """Serve a file, honouring a single `Range: bytes=` request so players can seek."""
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise Http404("The sample's audio file is missing from the data directory.") from None
     match = RANGE.match(request.headers.get("Range", "").strip())
     if not match or not any(match.groups()):
         # FileResponse closes the file when the response is done.

@@ -10,6 +10,7 @@ response, or None to send the user back where they came from.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django import forms
 from django.contrib import messages
 
 from library.tasks import requeue_analysis
@@ -45,23 +46,41 @@ def counted(request, done: str, count: int) -> None:
     messages.success(request, f"{done} {count} sample{'s' if count != 1 else ''}.")
 
 
-def posted_value(request) -> str:
-    return " ".join(request.POST.get("value", "").split())
+class ValueForm(forms.Form):
+    """The tag or genre a bulk action applies."""
+
+    value = forms.CharField(max_length=64, required=False)
+
+
+def with_value(action):
+    """Run ``action(samples, value)`` with the posted tag or genre, or say what is wrong with it."""
+
+    def handler(request, samples, ids):
+        form = ValueForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, f"Nothing was changed: {form.errors['value'][0]}")
+            return None
+        return action(request, samples, " ".join(form.cleaned_data["value"].split()))
+
+    return handler
 
 
 @register("tag", "Add tag")
-def tag(request, samples, ids):
-    counted(request, "Tagged", samples.add_tag(posted_value(request)))
+@with_value
+def tag(request, samples, value):
+    counted(request, "Tagged", samples.add_tag(value))
 
 
 @register("untag", "Remove tag")
-def untag(request, samples, ids):
-    counted(request, "Untagged", samples.remove_tag(posted_value(request)))
+@with_value
+def untag(request, samples, value):
+    counted(request, "Untagged", samples.remove_tag(value))
 
 
 @register("genre", "Set genre")
-def set_genre(request, samples, ids):
-    counted(request, "Set the genre of", samples.set_genre(posted_value(request)))
+@with_value
+def set_genre(request, samples, value):
+    counted(request, "Set the genre of", samples.set_genre(value))
 
 
 @register("analyze", "Analyse again")

@@ -4,15 +4,6 @@ from core.sp404mk2 import MAX_TEMPO_BPM, MIN_TEMPO_BPM
 from library.models import Sample, Tag
 
 
-class UrlImportForm(forms.Form):
-    url = forms.URLField(
-        label="Link to an audio file or ZIP",
-        max_length=2048,
-        assume_scheme="https",
-        error_messages={"invalid": "Enter a full link starting with http:// or https://."},
-    )
-
-
 class SampleEditForm(forms.ModelForm):
     """A sample's hand-editable facts; corrected values are marked as the user's."""
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core.redirects import next_url
 from library import bulk as bulk_actions
-from library.forms import posted_ids
+from library.forms import TagForm, posted_ids
 from library.models import Sample, Tag
 from library.trash import TRASH_DAYS, purge
 
@@ -58,10 +58,11 @@ def rename_tag(request, pk):
     """Rename a tag; renaming onto another tag's name merges the two."""
     tag = get_object_or_404(Tag.objects.filter(owner=request.user), pk=pk)
     old_name = tag.name
-    if not Tag.clean_name(request.POST.get("name", "")):
-        messages.error(request, "A tag needs a name.")
+    form = TagForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Not renamed: {form.errors['name'][0]}")
         return redirect("library:tags")
-    renamed = tag.rename(request.POST["name"])
+    renamed = tag.rename(form.cleaned_data["name"])
     if renamed.pk != tag.pk:
         messages.success(request, f"Merged “{old_name}” into “{renamed.name}”.")
     else:

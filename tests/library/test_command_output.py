@@ -21,10 +21,11 @@ def manage(subprocess_env):
     """Run manage.py in a child process with a migrated database and a user "dj"."""
     env = {**subprocess_env, "SP404_TASKS_SYNC": "0"}
 
-    def run(*arguments):
+    def run(*arguments, allow_private="lan"):
         return subprocess.run(
             [sys.executable, "manage.py", *arguments],
-            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+            cwd=ROOT, env={**env, "SP404_URL_ALLOW_PRIVATE": allow_private}, check=True,
+            capture_output=True, text=True,
         )  # fmt: skip
 
     run("migrate", "-v0")
@@ -52,7 +53,7 @@ def test_import_from_a_link_prints_no_http_logs(manage, tmp_path):
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_port}/Kick.wav"
-        result = manage("import_samples", "--url", url, "--user", "dj")
+        result = manage("import_samples", "--url", url, "--user", "dj", allow_private="yes")
     finally:
         server.shutdown()
     assert "HTTP Request" not in result.stdout + result.stderr
