@@ -1,14 +1,27 @@
-"""Serve the app with gunicorn and run the django-q2 cluster beside it."""
+"""Serve the app with gunicorn and run the django-q2 cluster beside it, restarting either."""
 
+import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
+from django import db
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django_q.conf import Conf
+
+from core.heartbeat import STATE_DIR_VARIABLE, QueueHeartbeat
+from core.supervisor import Child, kill_groups, stop_groups
+
+logger = logging.getLogger(__name__)
+# How often the supervisor looks at its children.
+TICK = 0.5
 
 
 def lan_addresses() -> list[str]:
@@ -36,9 +49,33 @@ def lan_addresses() -> list[str]:
     return sorted(address for address in addresses if not address.startswith("127."))
 
 
+def gunicorn_command(bind: str, port: int, web_workers: int) -> list[str]:
+    """The web server's command line."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "sp404site.wsgi:application",
+        "--bind",
+        f"{bind}:{port}",
+        "--workers",
+        str(web_workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "4",
+        # Large uploads over a slow LAN need time.
+        "--timeout",
+        "300",
+        "--access-logfile",
+        "-",
+    ]
+
+
 class Command(BaseCommand):
     help = (
-        "Serve the app on the LAN with gunicorn and run the background worker; Ctrl-C stops both."
+        "Serve the app on the LAN with gunicorn and run the background worker, restarting "
+        "either when it dies or the worker stops taking work; Ctrl-C stops both."
     )
 
     def add_arguments(self, parser):
@@ -47,49 +84,109 @@ class Command(BaseCommand):
         parser.add_argument(
             "--web-workers", type=int, default=int(os.environ.get("SP404_WEB_WORKERS", 2))
         )
+        seconds = {
+            "--heartbeat-interval": ("SERVE_HEARTBEAT_INTERVAL", 30, "between heartbeat tasks"),
+            "--stuck-after": (
+                "SERVE_WORKER_STUCK_AFTER",
+                90,
+                "a heartbeat may wait, with no task running, before the worker is restarted",
+            ),
+            "--restart-backoff": ("SERVE_RESTART_BACKOFF", 1, "before the first restart"),
+            "--restart-backoff-max": ("SERVE_RESTART_BACKOFF_MAX", 60, "at most between restarts"),
+            "--stop-grace": ("SERVE_STOP_GRACE", 20, "a process may take to stop before SIGKILL"),
+        }
+        for option, (setting, default, meaning) in seconds.items():
+            parser.add_argument(
+                option,
+                type=float,
+                default=getattr(settings, setting, default),
+                help=f"Seconds {meaning}.",
+            )
 
     def handle(self, *args, port, bind, web_workers, **options):
-        commands = {
-            "web": [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "sp404site.wsgi:application",
-                "--bind",
-                f"{bind}:{port}",
-                "--workers",
-                str(web_workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "4",
-                # Large uploads over a slow LAN need time.
-                "--timeout",
-                "300",
-                "--access-logfile",
-                "-",
-            ],
-            "worker": [sys.executable, "manage.py", "qcluster"],
+        backoff = {
+            "backoff": options["restart_backoff"],
+            "backoff_max": options["restart_backoff_max"],
         }
-        processes = {
-            name: subprocess.Popen(command, cwd=settings.BASE_DIR)
-            for name, command in commands.items()
-        }
-        self.print_addresses(port)
+        # Where the workers note their tasks' starts and ends for the heartbeat.
+        state_dir = Path(tempfile.mkdtemp(prefix="sp404-workers-"))
+        web = Child(
+            "web", gunicorn_command(bind, port, web_workers), cwd=settings.BASE_DIR, **backoff
+        )
+        worker = Child(
+            "worker",
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=settings.BASE_DIR,
+            env={**os.environ, STATE_DIR_VARIABLE: str(state_dir)},
+            **backoff,
+        )
+        heartbeat = QueueHeartbeat(
+            state_dir,
+            interval=options["heartbeat_interval"],
+            stuck_after=options["stuck_after"],
+            # Without a timeout a task may run for ever, and a busy worker is never stuck.
+            task_timeout=Conf.TIMEOUT or float("inf"),
+        )
+        # The only thing this process queues is the heartbeat: no need to log each one.
+        logging.getLogger("django-q").setLevel(logging.WARNING)
+        try:
+            self.supervise(web, worker, heartbeat, port, options["stop_grace"])
+        finally:
+            db.connections.close_all()
+            shutil.rmtree(state_dir, ignore_errors=True)
+
+    def supervise(self, web, worker, heartbeat, port, grace):
+        """Start both children, keep them running until Ctrl-C or SIGTERM, then stop every process."""
         stopping = False
 
         def stop(_signum=None, _frame=None):
             nonlocal stopping
             stopping = True
 
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        while not stopping and all(process.poll() is None for process in processes.values()):
-            time.sleep(0.5)
-        for name, process in processes.items():
-            if process.poll() is not None and not stopping:
-                self.stderr.write(f"The {name} process stopped (exit {process.returncode}).")
-        self.shutdown(processes.values())
+        # SIGHUP too: closing the terminal must not orphan the children.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, stop)
+        web.start()
+        worker.start()
+        self.print_addresses(port)
+        while not stopping:
+            self.look_after(web, grace)
+            self.look_after(worker, grace, heartbeat)
+            time.sleep(TICK)
+        stop_groups([web.process, worker.process], grace)
+
+    def look_after(self, child, grace, heartbeat=None):
+        """Start a child that is due, or restart one that died or, for the worker, is stuck."""
+        now = time.monotonic()
+        if child.restart_at is not None:
+            if now >= child.restart_at:
+                child.start()
+                logger.warning("Started the %s process again (pid %s).", child.name, child.pid)
+                if heartbeat:
+                    heartbeat.restarted()
+            return
+        exit_code = child.process.poll()
+        if exit_code is not None:
+            self.restart(child, f"The {child.name} process stopped (exit {exit_code})", grace)
+            return
+        stuck = heartbeat and heartbeat.stuck_for(child.pid, child.started_at, now)
+        if stuck:
+            # No task is running to be finished, and an orderly stop waits for
+            # workers that cannot read their stop message: kill it outright.
+            reason = f"The {child.name} process has taken no task for {stuck:.0f} s"
+            self.restart(child, reason, grace=0)
+
+    @staticmethod
+    def restart(child, reason, grace):
+        """Stop everything the child left running, then start it again after its backoff."""
+        delay = child.next_delay(time.monotonic())
+        logger.error("%s; restarting it in %.1f s.", reason, delay)
+        # Even a dead master leaves its group behind: a cluster's sentinel and workers.
+        if grace:
+            stop_groups([child.process], grace)
+        else:
+            kill_groups([child.process])
+        child.restart_at = time.monotonic() + delay
 
     def print_addresses(self, port):
         self.stdout.write(self.style.SUCCESS("sp404site is running. Open:"))
@@ -97,17 +194,3 @@ class Command(BaseCommand):
         for address in lan_addresses():
             self.stdout.write(f"  http://{address}:{port}/   (from other devices on the network)")
         self.stdout.write("Press Ctrl-C to stop the server and the background worker.")
-
-    @staticmethod
-    def shutdown(processes):
-        """Ask both processes to stop, then insist after a grace period."""
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        for process in processes:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
