@@ -256,6 +256,15 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env_int("SP404_UPLOAD_MAX_FILES", 1000, minimum=1
 # extra services; SP404_REDIS_URL moves the queue to Redis when scaling out.
 TASK_WORKERS = env_int("SP404_WORKERS", 2, minimum=1)
 TASK_TIMEOUT = env_int("SP404_TASK_TIMEOUT", 600, minimum=1)
+# make run's supervisor (manage.py serve), in seconds: between heartbeat tasks;
+# how long one may wait, with no task running, before the worker cluster counts
+# as stuck and is restarted; the first and the longest wait between restarts;
+# how long a process gets to stop before it is killed.
+SERVE_HEARTBEAT_INTERVAL = env_int("SP404_HEARTBEAT_INTERVAL", 30, minimum=1)
+SERVE_WORKER_STUCK_AFTER = env_int("SP404_WORKER_STUCK_AFTER", 90, minimum=5)
+SERVE_RESTART_BACKOFF = env_int("SP404_RESTART_BACKOFF", 1, minimum=0)
+SERVE_RESTART_BACKOFF_MAX = env_int("SP404_RESTART_BACKOFF_MAX", 60, minimum=1)
+SERVE_STOP_GRACE = env_int("SP404_STOP_GRACE", 20, minimum=1)
 REDIS_URL = os.environ.get("SP404_REDIS_URL", "").strip()
 Q_CLUSTER = {
     "name": "sp404site",

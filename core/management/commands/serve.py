@@ -85,22 +85,18 @@ class Command(BaseCommand):
             "--web-workers", type=int, default=int(os.environ.get("SP404_WEB_WORKERS", 2))
         )
         seconds = {
-            "--heartbeat-interval": ("SERVE_HEARTBEAT_INTERVAL", 30, "between heartbeat tasks"),
+            "--heartbeat-interval": ("SERVE_HEARTBEAT_INTERVAL", "between heartbeat tasks"),
             "--stuck-after": (
                 "SERVE_WORKER_STUCK_AFTER",
-                90,
                 "a heartbeat may wait, with no task running, before the worker is restarted",
             ),
-            "--restart-backoff": ("SERVE_RESTART_BACKOFF", 1, "before the first restart"),
-            "--restart-backoff-max": ("SERVE_RESTART_BACKOFF_MAX", 60, "at most between restarts"),
-            "--stop-grace": ("SERVE_STOP_GRACE", 20, "a process may take to stop before SIGKILL"),
+            "--restart-backoff": ("SERVE_RESTART_BACKOFF", "before the first restart"),
+            "--restart-backoff-max": ("SERVE_RESTART_BACKOFF_MAX", "at most between restarts"),
+            "--stop-grace": ("SERVE_STOP_GRACE", "a process may take to stop before SIGKILL"),
         }
-        for option, (setting, default, meaning) in seconds.items():
+        for option, (setting, meaning) in seconds.items():
             parser.add_argument(
-                option,
-                type=float,
-                default=getattr(settings, setting, default),
-                help=f"Seconds {meaning}.",
+                option, type=float, default=getattr(settings, setting), help=f"Seconds {meaning}."
             )
 
     def handle(self, *args, port, bind, web_workers, **options):
