@@ -1,7 +1,6 @@
 """Decoding audio files once, checking they are whole, and preparing the analysis signal."""
 
 import re
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,16 +8,20 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from library.analysis.endings import cut_short, mp3_counts_its_frames
+
 ANALYSIS_RATE = 22050
 
 FORMAT_NAMES = {"WAV": "wav", "WAVEX": "wav", "RF64": "wav", "AIFF": "aiff"}
 FORMAT_NAMES |= {"FLAC": "flac", "MP3": "mp3", "OGG": "ogg"}
 BIT_DEPTHS = {"PCM_S8": 8, "PCM_U8": 8, "ULAW": 8, "ALAW": 8, "PCM_16": 16, "PCM_24": 24}
 BIT_DEPTHS |= {"PCM_32": 32, "FLOAT": 32, "DOUBLE": 64}
-# Containers libsndfile reads without complaint when their data was cut short;
-# for these the size their header declares is compared with the file size.
-RIFF_LIKE = {"wav", "aiff"}
+CUT_SHORT = (
+    "The file is cut short: it ends before its own end marker, so part of the sound "
+    "is missing. Was a download or copy interrupted?"
+)
 BLOCK_FRAMES = 1 << 16
+MP3_FRAME = 1152  # samples in an MPEG-1 Layer III frame
 
 
 class AnalysisError(Exception):
@@ -105,6 +108,13 @@ def _open(path) -> sf.SoundFile:
         raise AnalysisError("The file could not be found.")
     if path.stat().st_size == 0:
         raise AnalysisError("The file is empty.")
+    # Before decoding: decoders read most cut files without complaint, or fail cryptically.
+    try:
+        is_cut = cut_short(path)
+    except OSError as error:
+        raise AnalysisError(f"The file could not be read ({error.strerror or error}).") from None
+    if is_cut:
+        raise AnalysisError(CUT_SHORT)
     try:
         return sf.SoundFile(str(path))
     except (RuntimeError, TypeError) as error:  # LibsndfileError is a RuntimeError.
@@ -136,11 +146,10 @@ def _declared_info(sound_file: sf.SoundFile) -> AudioInfo:
 def _checked(path, declared: AudioInfo, decoded_frames: int) -> AudioInfo:
     if decoded_frames == 0:
         raise AnalysisError("The file contains no audio.")
-    # MP3 headers announce a frame count; decoding far fewer means the file was cut.
-    if declared.format == "mp3" and decoded_frames < 0.99 * declared.frames - 2304:
-        raise AnalysisError("The file is truncated: its audio stops before its header says.")
-    if declared.format in RIFF_LIKE:
-        _check_container_size(Path(path), declared.format)
+    # An MP3 cut exactly between two frames looks whole frame by frame; only the
+    # length its header announces shows what is missing.
+    if declared.format == "mp3" and decoded_frames < declared.frames - _mp3_slack(path, declared):
+        raise AnalysisError(CUT_SHORT)
     return AudioInfo(
         duration=decoded_frames / declared.sample_rate,
         sample_rate=declared.sample_rate,
@@ -151,35 +160,16 @@ def _checked(path, declared: AudioInfo, decoded_frames: int) -> AudioInfo:
     )
 
 
+def _mp3_slack(path, declared: AudioInfo) -> float:
+    """How many frames short of its announced length an intact MP3 may decode."""
+    # An encoder's own count (Xing, Info, VBRI) is exact, but for encoders that count
+    # the header's frame too; without one, mpg123 estimates it from the first bitrate.
+    if mp3_counts_its_frames(path):
+        return MP3_FRAME
+    return 0.01 * declared.frames + 2 * MP3_FRAME
+
+
 def _check_finite(samples: np.ndarray) -> None:
     # NaN propagates through min and max, and an infinity would be one of them.
     if samples.size and not (np.isfinite(samples.min()) and np.isfinite(samples.max())):
         raise AnalysisError("The file contains invalid samples (not-a-number or infinity).")
-
-
-def _check_container_size(path: Path, fmt: str) -> None:
-    """Raise when the audio chunk's declared size runs past the end of the file."""
-    with path.open("rb") as handle:
-        head = handle.read(12)
-        size = path.stat().st_size
-        chunk_id = b"data" if fmt == "wav" else b"SSND"
-        order = "<" if fmt == "wav" else ">"
-        if head[:4] not in (b"RIFF", b"FORM"):
-            return  # RF64 and other variants: rely on the decoder.
-        offset = 12
-        while offset + 8 <= size:
-            handle.seek(offset)
-            name, length = struct.unpack(f"{order}4sI", handle.read(8))
-            if name == chunk_id:
-                _compare_sizes(declared=length, available=size - offset - 8)
-                return
-            offset += 8 + length + (length & 1)
-
-
-def _compare_sizes(declared: int, available: int) -> None:
-    # Streaming writers leave 0 or 0xFFFFFFFF when they never learnt the size;
-    # a few bytes short is tolerated because some writers miscount the pad byte.
-    if declared in (0, 0xFFFFFFFF):
-        return
-    if declared - available > 8:
-        raise AnalysisError("The file is truncated: its audio stops before its header says.")

@@ -14,6 +14,7 @@ from imports.models import Batch, BatchItem
 from imports.sources import import_paths
 from imports.tasks import close_abandoned
 from library.models import Sample
+from tests import audiogen
 from tests.files import wav_bytes, zip_bytes
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +101,13 @@ def truncated_wav(path: Path) -> Path:
     return path
 
 
+def truncated_ogg(path: Path, subtype="VORBIS", sr=audiogen.SR) -> Path:
+    """An OGG cut in its second half: the pages left are intact, the end-of-stream page is gone."""
+    data = audiogen.write(path, audiogen.drum_loop(120, 1, sr), sr, subtype).read_bytes()
+    path.write_bytes(data[: len(data) * 3 // 4])
+    return path
+
+
 def unsupported_codec_wav(path: Path) -> Path:
     """A WAV whose format tag names MPEG audio, which WAV readers do not decode."""
     payload = bytes(4000)
@@ -114,6 +122,8 @@ BAD_FILES = {
     "notes.wav": lambda path: path.write_text("these are my lyrics, not audio"),
     "empty.wav": lambda path: path.write_bytes(b""),
     "cut.wav": truncated_wav,
+    "cut.ogg": truncated_ogg,
+    "cut opus.ogg": lambda path: truncated_ogg(path, "OPUS", 48000),
     "codec.wav": unsupported_codec_wav,
     "song.m4a": lambda path: path.write_bytes(b"\x00\x00\x00\x20ftypM4A " + bytes(64)),
 }
@@ -146,7 +156,29 @@ def test_failure_messages_speak_plainly(user, tmp_path):
     errors = {entry.path.split("/")[-1]: entry.error for entry in batch.items.all()}
     assert "empty" in errors["empty.wav"]
     assert "WAV, AIFF, FLAC, MP3 or OGG" in errors["song.m4a"]
+    assert all("cut short" in errors[name] for name in ("cut.wav", "cut.ogg", "cut opus.ogg"))
     assert all(errors.values())
+
+
+def test_a_cut_ogg_fails_alone_saying_so_while_the_rest_of_its_batch_imports(
+    user, make_wav, tmp_path
+):
+    folder = tmp_path / "mixed"
+    good = make_wav("good.wav", folder=folder)
+    intact = audiogen.write(folder / "intact.ogg", audiogen.drum_loop(100, 1), audiogen.SR)
+    vorbis = truncated_ogg(folder / "cut vorbis.ogg")
+    opus = truncated_ogg(folder / "cut opus.ogg", "OPUS", 48000)
+    batch = folder_import(user, good, vorbis, intact, opus)
+    assert batch.status == Batch.Status.COMPLETED
+    assert (batch.imported_count, batch.failed_count) == (2, 2)
+    for name in ("cut vorbis.ogg", "cut opus.ogg"):
+        failure = item(batch, name)
+        assert failure.status == BatchItem.Status.FAILED
+        assert failure.error.startswith("The file is cut short: it ends before its own end marker")
+        assert failure.sample is None
+    imported = Sample.objects.values_list("original_filename", flat=True)
+    assert sorted(imported) == ["good.wav", "intact.ogg"]
+    assert len(stored_files()) == 2
 
 
 def test_a_file_over_the_size_limit_is_refused(user, make_wav, settings):
