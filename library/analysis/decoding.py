@@ -117,8 +117,15 @@ def _open(path) -> sf.SoundFile:
         raise AnalysisError(CUT_SHORT)
     try:
         return sf.SoundFile(str(path))
-    except (RuntimeError, TypeError) as error:  # LibsndfileError is a RuntimeError.
-        raise _decode_error(error) from None
+    except (RuntimeError, TypeError):  # LibsndfileError is a RuntimeError.
+        # The file is there and whole, yet no decoder takes it: libsndfile's own
+        # words ("format not recognised", "possibly a pipe?") tell a musician nothing.
+        raise AnalysisError(NOT_AUDIO) from None
+
+
+NOT_AUDIO = (
+    "Not an audio file this app reads (WAV, AIFF, FLAC, MP3 or OGG), or too damaged to open."
+)
 
 
 def _decode_error(error) -> AnalysisError:

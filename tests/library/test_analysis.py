@@ -226,8 +226,19 @@ def test_probe_reads_every_supported_format(tmp_path, name, sr, subtype, fmt, bi
 def test_probe_rejects_bytes_that_are_not_audio(tmp_path):
     path = tmp_path / "fake.wav"
     path.write_bytes(b"this is a text file, not a recording\n" * 50)
-    with pytest.raises(AnalysisError, match="could not be decoded"):
+    with pytest.raises(AnalysisError, match="Not an audio file this app reads"):
         probe(path)
+
+
+@pytest.mark.parametrize("head", [b"", b"ID3\x03\x00\x00\x00\x00\x00\x00", b"\xff\xfb\x90\x00"])
+def test_probe_says_plainly_that_garbage_named_mp3_is_not_audio(tmp_path, head):
+    path = tmp_path / "beat.mp3"
+    path.write_bytes(head + bytes(range(256)) * 40)
+    with pytest.raises(AnalysisError) as refused:
+        probe(path)
+    message = str(refused.value)
+    assert "pipe" not in message and "regular file" not in message
+    assert "Not an audio file this app reads" in message or "cut short" in message
 
 
 def test_probe_rejects_an_empty_file(tmp_path):

@@ -144,7 +144,9 @@ def test_plain_text_output_reports_errors_and_goes_on(odd_files):
     out = StringIO()
     call_command("analyze_file", *[str(path) for path in odd_files[2:]], stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0].endswith("notes.wav: The file could not be decoded: format not recognised.")
+    assert lines[0].endswith(
+        "notes.wav: Not an audio file this app reads (WAV, AIFF, FLAC, MP3 or OGG), or too damaged to open."
+    )
     assert lines[1].endswith("empty.wav: The file is empty.")
     assert len(lines) == 5
     assert "kick.wav: one-shot, " in lines[-1]
