@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import FirstAccountForm
+from core import setup_code
 from core.models import SitePreferences
 
 
@@ -18,6 +19,7 @@ def setup(request):
     """Create the installation's first (staff) account; gone once any account exists."""
     if get_user_model().objects.exists():
         raise Http404("Setup is complete.")
+    setup_code.issue()
     form = FirstAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -28,6 +30,7 @@ def setup(request):
             if get_user_model().objects.exists():
                 raise Http404("Setup is complete.")
             user = form.save()
+        setup_code.forget()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("library:index")
     return TemplateResponse(request, "accounts/setup.html", {"form": form})

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from core import setup_code
 from tests.browser.conftest import assert_no_horizontal_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,6 +14,7 @@ PASSWORD = "a long enough passphrase"
 def test_first_run_setup_login_and_navigation(page, live_server, screenshot):
     page.goto(live_server.url)
     assert page.url.endswith("/accounts/setup/")
+    page.fill("#id_setup_code", setup_code.issue())
     page.fill("#id_username", "dilla")
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", PASSWORD)

@@ -70,6 +70,10 @@ def test_serve_answers_on_every_address_and_stops_both_processes_on_ctrl_c(subpr
     assert server.returncode == 0, output
     assert f"http://localhost:{port}/" in output
     assert "Q Cluster" in output, "the background worker did not start"
+    data_dir = Path(env["SP404_DATA_DIR"])
+    code = (data_dir / "setup-code").read_text()
+    assert f"the setup page asks for this code: {code}" in output
+    assert (data_dir / "setup-code").stat().st_mode & 0o077 == 0, "only the server's user reads it"
     leftovers = subprocess.run(
         ["pgrep", "-f", f"--bind 0.0.0.0:{port}"], capture_output=True, text=True, check=False
     )

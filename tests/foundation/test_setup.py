@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from core import setup_code
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a long enough passphrase"
@@ -15,12 +17,24 @@ def test_fresh_install_sends_every_page_to_setup(client):
     assert response["Location"] == reverse("accounts:setup")
 
 
-def test_setup_creates_a_staff_account_and_logs_in(client):
-    response = client.post(
+def first_account(client, code, username="dilla"):
+    return client.post(
         reverse("accounts:setup"),
-        {"username": "dilla", "password1": PASSWORD, "password2": PASSWORD},
+        {"setup_code": code, "username": username, "password1": PASSWORD, "password2": PASSWORD},
     )
+
+
+def test_setup_creates_a_staff_account_and_logs_in(client):
+    assert (
+        "setup code printed in the terminal"
+        in client.get(reverse("accounts:setup")).content.decode()
+    )
+    code = setup_code.issue()
+
+    response = first_account(client, f"{code[:3]}-{code[3:]}")  # Typed with a dash.
+
     assert response.status_code == 302
+    assert not setup_code.code_file().exists(), "the code is good for one account only"
     user = get_user_model().objects.get()
     assert user.username == "dilla"
     assert user.is_staff
@@ -36,6 +50,15 @@ def test_setup_is_gone_once_an_account_exists(client, user):
     )
     assert response.status_code == 404
     assert not get_user_model().objects.filter(username="intruder").exists()
+
+
+def test_setup_needs_the_code_from_the_terminal(client):
+    setup_code.issue()
+    for wrong in ("", "000000" if setup_code.issue() != "000000" else "111111", "code"):
+        response = first_account(client, wrong)
+        assert response.status_code == 200
+        assert "setup_code" in response.context["form"].errors
+    assert not get_user_model().objects.exists()
 
 
 def test_setup_shows_form_errors(client):

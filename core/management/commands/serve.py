@@ -13,10 +13,14 @@ from pathlib import Path
 
 from django import db
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
 from django_q.conf import Conf
 
+from core import setup_code
+from core.datalock import DataDirectoryBusy
 from core.heartbeat import STATE_DIR_VARIABLE, QueueHeartbeat
+from core.restore import open_for_serving
 from core.supervisor import Child, kill_groups, stop_groups
 
 logger = logging.getLogger(__name__)
@@ -100,9 +104,18 @@ class Command(BaseCommand):
             )
 
     def handle(self, *args, port, bind, web_workers, **options):
+        try:
+            data_lock = open_for_serving()
+        except DataDirectoryBusy:
+            raise CommandError(
+                f"A restore is running on {settings.DATA_DIR}; start the app when it has finished."
+            ) from None
+        # Every child inherits the lock, so `restore` refuses until the last process
+        # serving this data directory has ended, even if this supervisor was killed.
         backoff = {
             "backoff": options["restart_backoff"],
             "backoff_max": options["restart_backoff_max"],
+            "pass_fds": [data_lock],
         }
         # Where the workers note their tasks' starts and ends for the heartbeat.
         state_dir = Path(tempfile.mkdtemp(prefix="sp404-workers-"))
@@ -130,6 +143,7 @@ class Command(BaseCommand):
         finally:
             db.connections.close_all()
             shutil.rmtree(state_dir, ignore_errors=True)
+            os.close(data_lock)
 
     def supervise(self, web, worker, heartbeat, port, grace):
         """Start both children, keep them running until Ctrl-C or SIGTERM, then stop every process."""
@@ -190,3 +204,9 @@ class Command(BaseCommand):
         for address in lan_addresses():
             self.stdout.write(f"  http://{address}:{port}/   (from other devices on the network)")
         self.stdout.write("Press Ctrl-C to stop the server and the background worker.")
+        if not get_user_model().objects.exists():
+            self.stdout.write(
+                self.style.WARNING(
+                    f"First run: the setup page asks for this code: {setup_code.issue()}"
+                )
+            )
