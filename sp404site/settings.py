@@ -136,6 +136,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -314,7 +315,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SP404_LOG_LEVEL", "INFO")},
-    "loggers": {"django_q": {"level": "INFO"}},
+    # django-axes tells of every login at INFO; a lock-out is a WARNING.
+    "loggers": {"django_q": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
 
 # Imports.

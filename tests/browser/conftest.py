@@ -48,6 +48,14 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Playwright's own string predicates (wait_for_function) are evaluated in the page,
+    which the app's Content-Security-Policy forbids; test_content_security.py checks
+    the policy in a context of its own, where it holds."""
+    return {**browser_context_args, "bypass_csp": True}
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
