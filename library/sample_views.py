@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -181,8 +181,10 @@ def restore(request, pk):
 
 @require_POST
 def played(request, pk):
-    """Remember that the sample was auditioned (for "recently played")."""
-    Sample.objects.owned_by(request.user).filter(pk=pk).update(last_played_at=timezone.now())
+    """Remember that the sample was auditioned (for "recently played"): the owner's only."""
+    mine = Sample.objects.owned_by(request.user).filter(pk=pk)
+    if not mine.update(last_played_at=timezone.now()):
+        raise Http404("No such sample of yours.")
     return HttpResponse(status=204)
 
 

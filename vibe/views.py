@@ -47,9 +47,9 @@ def describe(request, pk):
 @vary_on_headers("HX-Request")
 def vibe_status(request, pk):
     """The vibe section, polled while a description is under way; 286 stops the polling."""
+    response = panel(request, pk, "")
     if not request.htmx:
         return redirect("library:sample_detail", pk=pk)
-    response = panel(request, pk, "")
     vibe = response.context_data["vibe"]
     if vibe is None or not vibe.is_busy:
         response.status_code = HTMX_STOP_POLLING
