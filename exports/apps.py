@@ -7,4 +7,5 @@ class ExportsConfig(AppConfig):
     verbose_name = "Exports"
 
     def ready(self):
-        from exports import library  # noqa: F401 - adds "Export" to the library's bulk actions
+        # Adds "Export" to the library's bulk actions, and the exports' integrity check.
+        from exports import integrity, library  # noqa: F401

@@ -1,6 +1,7 @@
 """Background work of imports: downloading links, and telling the library how a sample arrived."""
 
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db.models import Max
@@ -8,6 +9,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.dispatch import receiver
 from django.utils import timezone
 
+from core.integrity import Problem, register
 from imports.models import Batch
 from imports.sources import import_url
 from library.models import Sample
@@ -38,19 +40,40 @@ def close_abandoned() -> int:
     A browser upload whose tab was closed, or a link whose task the cluster
     killed, would otherwise stay "running" for good.
     """
-    cluster = settings.Q_CLUSTER
-    quiet = timedelta(seconds=cluster["retry"] * cluster["max_attempts"])
-    last_sign = Greatest("started_at", Coalesce(Max("items__created_at"), "started_at"))
-    abandoned = (
-        Batch.objects.unfinished()
-        .annotate(last_sign=Coalesce(last_sign, "created_at"))
-        .filter(last_sign__lt=timezone.now() - quiet)
-    )
     closed = 0
-    for batch in abandoned:
-        batch.finish(error=ABANDONED.format(minutes=round(quiet.total_seconds() / 60)))
+    for batch in abandoned_batches():
+        close(batch)
         closed += 1
     return closed
+
+
+def quiet_time() -> timedelta:
+    """Longer than the queue keeps retrying a task: nothing can still be at work."""
+    cluster = settings.Q_CLUSTER
+    return timedelta(seconds=cluster["retry"] * cluster["max_attempts"])
+
+
+def abandoned_batches():
+    last_sign = Greatest("started_at", Coalesce(Max("items__created_at"), "started_at"))
+    return (
+        Batch.objects.unfinished()
+        .annotate(last_sign=Coalesce(last_sign, "created_at"))
+        .filter(last_sign__lt=timezone.now() - quiet_time())
+    )
+
+
+def close(batch: Batch) -> None:
+    batch.finish(error=ABANDONED.format(minutes=round(quiet_time().total_seconds() / 60)))
+
+
+@register("imports")
+def stuck_imports() -> list[Problem]:
+    """Imports still "running" that nothing has happened to for longer than the queue retries."""
+    return [
+        Problem("imports", f"Import {batch.pk} ({batch.name}) stopped without closing.",
+                partial(close, batch))
+        for batch in abandoned_batches()
+    ]  # fmt: skip
 
 
 @receiver(analysed, sender=Sample)

@@ -7,4 +7,4 @@ class LibraryConfig(AppConfig):
     verbose_name = "Library"
 
     def ready(self):
-        from library import signals  # noqa: F401 - connects the receivers
+        from library import integrity, signals  # noqa: F401 - receivers and integrity checks

@@ -82,13 +82,7 @@ def requeue_stranded() -> int:
     automatic analysis off, samples waiting since their import are left as
     they are; those being analysed were asked for, and are queued again.
     """
-    cluster = settings.Q_CLUSTER
-    waited = timezone.now() - timedelta(seconds=cluster["retry"] * cluster["max_attempts"])
-    waiting = [Sample.Status.ANALYZING]
-    if SitePreferences.load().auto_extract_features:
-        waiting.append(Sample.Status.PENDING)
-    stranded = Sample.objects.alive().filter(status__in=waiting, updated_at__lt=waited)
-    ids = list(stranded.values_list("pk", flat=True)[:STRANDED_BATCH])
+    ids = list(stranded_samples().values_list("pk", flat=True)[:STRANDED_BATCH])
     if ids:
         logger.warning("Queueing %s samples again that were left waiting", len(ids))
         Sample.objects.filter(pk__in=ids).update(
@@ -96,6 +90,16 @@ def requeue_stranded() -> int:
         )
         queue_analysis(ids, force=True)
     return len(ids)
+
+
+def stranded_samples():
+    """Live samples waiting longer than the queue retries (see requeue_stranded)."""
+    cluster = settings.Q_CLUSTER
+    waited = timezone.now() - timedelta(seconds=cluster["retry"] * cluster["max_attempts"])
+    waiting = [Sample.Status.ANALYZING]
+    if SitePreferences.load().auto_extract_features:
+        waiting.append(Sample.Status.PENDING)
+    return Sample.objects.alive().filter(status__in=waiting, updated_at__lt=waited)
 
 
 def analyze_samples(sample_ids: list[int]) -> None:
