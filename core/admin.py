@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from core.models import SitePreferences
+from core.models import BackupRecord, SitePreferences
 
 
 class ReadOnlyTabularInline(admin.TabularInline):
@@ -59,3 +59,21 @@ class SitePreferencesAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         preferences = SitePreferences.load()
         return redirect(reverse("admin:core_sitepreferences_change", args=[preferences.pk]))
+
+
+@admin.register(BackupRecord)
+class BackupRecordAdmin(admin.ModelAdmin):
+    """Backups the site made, as they were recorded; nothing here is edited by hand."""
+
+    list_display = ["started_at", "finished_at", "verified", "files", "files_copied", "folder"]
+    list_filter = ["verified"]
+    date_hierarchy = "started_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 # Costs are kept to 1e-8 USD: a cheap model's call costs a few millionths of a dollar.
 COST_DIGITS = {"max_digits": 18, "decimal_places": 8}
@@ -123,3 +124,42 @@ class SitePreferences(models.Model):
         """The one row, created with defaults the first time it is asked for."""
         preferences, _created = cls.objects.get_or_create(id=cls.SINGLETON_ID)
         return preferences
+
+
+class BackupRecord(models.Model):
+    """One backup the site made: when it finished, where it went, and whether it verified."""
+
+    folder = models.CharField(max_length=500)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    files = models.PositiveIntegerField(default=0)
+    files_copied = models.PositiveIntegerField(default=0)
+    bytes_copied = models.PositiveBigIntegerField(default=0)
+    verified = models.BooleanField(default=False)
+    problems = models.TextField(blank=True)  # What the verification or the backup found wrong.
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["-started_at"], name="backup_started_idx")]
+
+    def __str__(self):
+        return f"Backup {self.folder}"
+
+    @classmethod
+    def start(cls, root) -> "BackupRecord":
+        return cls.objects.create(folder=str(root), started_at=timezone.now())
+
+    def finish(self, result, problems: list[str]) -> None:
+        """Note a finished backup (a `core.backup.BackupResult`) and its verification."""
+        self.folder = str(result.folder)
+        self.files, self.files_copied = result.files, result.copied
+        self.bytes_copied = result.bytes_copied
+        self.verified = not problems
+        self.problems = "\n".join(problems)
+        self.finished_at = timezone.now()
+        self.save()
+
+    def fail(self, reason: str) -> None:
+        self.problems = reason
+        self.finished_at = timezone.now()
+        self.save(update_fields=["problems", "finished_at"])

@@ -16,8 +16,9 @@ KILL_WAIT = 5.0
 class Child:
     """One supervised program, leading its own process group so it can be stopped whole."""
 
-    def __init__(self, name, command, *, cwd, env=None, backoff=1.0, backoff_max=60.0):
+    def __init__(self, name, command, *, cwd, env=None, backoff=1.0, backoff_max=60.0, pass_fds=()):
         self.name = name
+        self.pass_fds = tuple(pass_fds)
         self.command = command
         self.cwd = cwd
         self.env = env
@@ -34,7 +35,11 @@ class Child:
         # their master), and keeps the terminal's Ctrl-C for serve, which stops the
         # children itself.
         self.process = subprocess.Popen(
-            self.command, cwd=self.cwd, env=self.env, start_new_session=True
+            self.command,
+            cwd=self.cwd,
+            env=self.env,
+            start_new_session=True,
+            pass_fds=self.pass_fds,
         )
         self.started_at = time.monotonic()
         self.restart_at = None
