@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from core.models import BackupRecord, SitePreferences
+from core.models import BackupRecord, IntegrityReport, SitePreferences
 
 
 class ReadOnlyTabularInline(admin.TabularInline):
@@ -61,13 +61,8 @@ class SitePreferencesAdmin(admin.ModelAdmin):
         return redirect(reverse("admin:core_sitepreferences_change", args=[preferences.pk]))
 
 
-@admin.register(BackupRecord)
-class BackupRecordAdmin(admin.ModelAdmin):
-    """Backups the site made, as they were recorded; nothing here is edited by hand."""
-
-    list_display = ["started_at", "finished_at", "verified", "files", "files_copied", "folder"]
-    list_filter = ["verified"]
-    date_hierarchy = "started_at"
+class RecordAdmin(admin.ModelAdmin):
+    """Records the app keeps of what happened: read, never edited or deleted by hand."""
 
     def has_add_permission(self, request):
         return False
@@ -77,3 +72,20 @@ class BackupRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(BackupRecord)
+class BackupRecordAdmin(RecordAdmin):
+    """Backups the site made, and whether each verified."""
+
+    list_display = ["started_at", "finished_at", "verified", "files", "files_copied", "folder"]
+    list_filter = ["verified"]
+    date_hierarchy = "started_at"
+
+
+@admin.register(IntegrityReport)
+class IntegrityReportAdmin(RecordAdmin):
+    """What each run of the integrity checks found."""
+
+    list_display = ["finished_at", "problems"]
+    fields = ["finished_at", "problems", "report"]

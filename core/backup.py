@@ -49,7 +49,7 @@ class BackupResult:
 
 
 def keep_count() -> int:
-    return max(1, int(getattr(settings, "BACKUP_KEEP", 7)))
+    return settings.BACKUP_KEEP
 
 
 def sha256_of(path: Path) -> str:

@@ -1,5 +1,6 @@
 """What the whole site shares: its preferences, and model pieces every app uses."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import models
@@ -163,3 +164,40 @@ class BackupRecord(models.Model):
         self.problems = reason
         self.finished_at = timezone.now()
         self.save(update_fields=["problems", "finished_at"])
+
+
+class IntegrityReport(models.Model):
+    """One run of the integrity checks (weekly, or `check_integrity`): what they found."""
+
+    finished_at = models.DateTimeField(auto_now_add=True)
+    problems = models.PositiveIntegerField(default=0)
+    report = models.TextField(blank=True)  # One line per problem.
+
+    class Meta:
+        ordering = ["-finished_at"]
+        indexes = [models.Index(fields=["-finished_at"], name="integrity_finished_idx")]
+
+    def __str__(self):
+        return f"Integrity check of {self.finished_at:%Y-%m-%d %H:%M}: {self.problems} problems"
+
+
+# Staff are told when the last backup is older than this, unverified, or missing.
+BACKUP_DUE = timedelta(days=7)
+
+
+def safety_notices() -> list[str]:
+    """What staff should hear about backups and integrity, most urgent first (or nothing)."""
+    notices = []
+    backup = BackupRecord.objects.exclude(finished_at=None).first()
+    if backup is None:
+        notices.append("This library has never been backed up.")
+    elif not backup.verified:
+        notices.append(f"The last backup ({backup.finished_at:%Y-%m-%d}) did not verify.")
+    elif backup.finished_at < timezone.now() - BACKUP_DUE:
+        notices.append(f"The last backup is from {backup.finished_at:%Y-%m-%d}, over a week ago.")
+    check = IntegrityReport.objects.first()
+    if check is not None and check.problems:
+        notices.append(
+            f"The integrity check of {check.finished_at:%Y-%m-%d} found {check.problems} problems."
+        )
+    return notices

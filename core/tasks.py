@@ -4,8 +4,9 @@ from pathlib import Path
 
 from django.conf import settings
 
+from core import integrity
 from core.backup import BackupError, create_backup, verify
-from core.models import BackupRecord
+from core.models import BackupRecord, IntegrityReport
 
 
 def heartbeat() -> None:
@@ -22,3 +23,10 @@ def daily_backup() -> int:
         raise
     record.finish(result, verify(result.folder))
     return record.pk
+
+
+def weekly_integrity_check() -> int:
+    """Run every integrity check without repairing anything; staff see what it found."""
+    problems = integrity.run()
+    lines = [f"{problem.check}: {problem.message}" for problem in problems]
+    return IntegrityReport.objects.create(problems=len(problems), report="\n".join(lines)).pk

@@ -181,6 +181,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.context_processors.safety",
             ],
         },
     },
@@ -260,7 +261,10 @@ STORAGES = {
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 EXPORT_ROOT = DATA_DIR / "exports"
-BACKUP_ROOT = DATA_DIR / "backups"
+# Backups (manage.py backup, and the daily one): best on another disk than the
+# data directory's. The newest BACKUP_KEEP are kept.
+BACKUP_ROOT = Path(os.environ.get("SP404_BACKUP_DIR") or DATA_DIR / "backups").resolve()
+BACKUP_KEEP = env_int("SP404_BACKUP_KEEP", 7, minimum=1)
 
 UPLOAD_MAX_FILE_MB = env_int("SP404_UPLOAD_MAX_MB", 1024, minimum=1)
 UPLOAD_MAX_FILE_BYTES = UPLOAD_MAX_FILE_MB * 1024 * 1024

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from core.admin import RecordAdmin
 from vibe.models import ApiUsage, ModelPrice, VibeAnalysis
 from vibe.templatetags.money import money
 
@@ -36,7 +37,7 @@ class ModelPriceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiUsage)
-class ApiUsageAdmin(admin.ModelAdmin):
+class ApiUsageAdmin(RecordAdmin):
     """Read-only cost review with totals for whatever range the filters select."""
 
     change_list_template = "admin/vibe/apiusage/change_list.html"
@@ -59,15 +60,6 @@ class ApiUsageAdmin(admin.ModelAdmin):
     @admin.display(description="Cost", ordering="cost")
     def cost_display(self, usage):
         return money(usage.cost)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
