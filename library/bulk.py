@@ -53,7 +53,7 @@ class ValueForm(forms.Form):
 
 
 def with_value(action):
-    """Run ``action(samples, value)`` with the posted tag or genre, or say what is wrong with it."""
+    """Run ``action(request, samples, value)`` with the posted tag or genre, or say what is wrong with it."""
 
     def handler(request, samples, ids):
         form = ValueForm(request.POST)
