@@ -14,10 +14,16 @@ class FirstAccountForm(UserCreationForm):
         label="Setup code",
         max_length=20,
         help_text="The six digits printed in the terminal where the app was started.",
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
     )
 
     field_order = ["setup_code", "username", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.pop("autofocus", None)  # The code comes first.
 
     def clean_setup_code(self):
         if not setup_code.matches(self.cleaned_data["setup_code"]):
