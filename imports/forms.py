@@ -1,6 +1,7 @@
 """What the import pages accept: a link, and the browser's upload in parts."""
 
 from django import forms
+from django.utils.text import Truncator
 
 MAX_FILES_PER_UPLOAD = 100_000
 
@@ -29,7 +30,8 @@ class UploadStartForm(forms.Form):
     total_bytes = forms.IntegerField(min_value=0)
 
     def clean_name(self):
-        return self.cleaned_data["name"] or "Upload"
+        """The batch's name as its list shows it: the folder's, shortened, or "Upload"."""
+        return Truncator(self.cleaned_data["name"] or "Upload").chars(80)
 
 
 class UploadFileForm(forms.Form):

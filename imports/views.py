@@ -41,10 +41,6 @@ def import_upload(batch: Batch, upload, display_path: str) -> list[BatchItem]:
         return import_one(batch, saved_upload(upload, folder), display_path)
 
 
-def upload_name(name: str) -> str:
-    return Truncator(name or "Upload").chars(80)
-
-
 @require_POST
 def upload(request):
     """Plain form upload (works without JavaScript): import every file, then show the batch."""
@@ -80,7 +76,7 @@ def upload_start(request):
     batch = Batch.objects.start(
         request.user,
         source=Batch.Source.UPLOAD,
-        name=upload_name(form.cleaned_data["name"]),
+        name=form.cleaned_data["name"],
         total_files=form.cleaned_data["file_count"],
     )
     return JsonResponse({"batch": batch.pk, "batch_url": batch_url(batch)})
