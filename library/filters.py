@@ -1,6 +1,7 @@
 """The library's filters: one GET form whose state lives in the URL."""
 
 from datetime import timedelta
+from functools import partial
 
 from django import forms
 from django.db.models import Count, F, Q, Value
@@ -10,7 +11,7 @@ from django.utils import timezone
 from library.models import Sample, SampleTag
 from library.models.samples import CATEGORY_CHOICES, KEY_CHOICES, SCALE_CHOICES
 from library.music import compatible_keys
-from library.search import search
+from library.search import relevance_ids, search
 from library.vocabulary import PITCH_CLASSES
 
 # Samples without a value (one-shots have no tempo) sort last either way, on
@@ -41,6 +42,8 @@ SORT_CHOICES = [
     ("rating", "Rating"),
 ]
 RECENT_DAYS = 7
+# Best match: more typed words in the name first, then newest (library.search).
+RELEVANCE = [F("search_rank").desc(), F("id").desc()]
 
 
 def blank(choices, label="Any"):
@@ -75,17 +78,26 @@ class LibraryFilterForm(forms.Form):
         choices=blank([("added", "Added this week"), ("played", "Played this week")], "All"),
     )
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
+    best_match_ids = None
 
     def filter(self, queryset):
-        """The samples matching the valid filters, sorted; invalid fields are ignored."""
+        """The samples matching the valid filters, sorted; invalid fields are ignored.
+
+        When they are sorted best match first, `best_match_ids(offset, limit)`
+        reads a page of that order from the index (see search.relevance_ids);
+        otherwise it is None.
+        """
         # Invalid fields are left out of cleaned_data, so the rest still apply.
         self.is_valid()
         data = self.cleaned_data
-        queryset = self.filter_values(queryset, data)
-        queryset = self.filter_ranges(queryset, data)
-        if data.get("q"):
-            queryset = search(queryset, data["q"])
-        return queryset.order_by(*self.ordering(data))
+        filtered = self.filter_ranges(self.filter_values(queryset, data), data)
+        self.best_match_ids = None
+        if not data.get("q"):
+            return filtered.order_by(*self.ordering(data))
+        if self.ordering(data) is RELEVANCE:
+            narrowed = any(data.get(name) not in (None, "", False) for name in NARROWING)
+            self.best_match_ids = partial(relevance_ids, filtered, data["q"], narrowed=narrowed)
+        return search(filtered, data["q"]).order_by(*self.ordering(data))
 
     @staticmethod
     def filter_values(queryset, data):
@@ -142,8 +154,12 @@ class LibraryFilterForm(forms.Form):
     def ordering(data) -> list:
         sort = data.get("sort") or ("relevance" if data.get("q") else "newest")
         if sort == "relevance":
-            return [F("search_rank").desc(), F("id").desc()] if data.get("q") else SORTS["newest"]
+            return RELEVANCE if data.get("q") else SORTS["newest"]
         return SORTS[sort]
+
+
+# Every filter but the search itself and the order.
+NARROWING = [name for name in LibraryFilterForm.base_fields if name not in {"q", "sort"}]
 
 
 def genre_names(samples) -> list[str]:

@@ -93,7 +93,8 @@
       const holder = document.createElement("tbody");
       holder.innerHTML = answer.rows;
       const count = document.getElementById("sample-count");
-      if (count) {
+      // A count that stopped at its limit ("10,000+") has no data-count to add to.
+      if (count && count.dataset.count) {
         const total = Number(count.dataset.count || 0) + holder.children.length;
         count.dataset.count = total;
         count.textContent = total.toLocaleString("en-US");

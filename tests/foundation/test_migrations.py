@@ -152,6 +152,9 @@ def fill_every_table(user, make_sample, make_features):
 
 # Bookkeeping that later migrations add to and take away from on their own.
 NOT_COUNTED = {"django_migrations", "django_q_schedule"}
+# SQLite's full-text index keeps its pages in tables of its own; rewriting the
+# documents (library 0018) changes how many pages there are, not the samples.
+FTS_PAGES = "library_sample_search_"
 
 
 def row_counts() -> dict[str, int]:
@@ -162,6 +165,7 @@ def row_counts() -> dict[str, int]:
             if (
                 table.split("_")[0] in {"library", "kits", "exports", "django"}
                 and table not in NOT_COUNTED
+                and not table.startswith(FTS_PAGES)
             ):
                 cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
                 counts[table] = cursor.fetchone()[0]
@@ -213,3 +217,49 @@ def test_the_split_into_apps_keeps_every_row_both_ways(user, make_sample, make_f
     assert new.get_model("vibe", "ApiUsage").objects.get().user.username == user.username
     assert content_type_apps() == {"core", "imports", "vibe"}
     assert queued_functions() == ["vibe.tasks.describe_vibe"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_marking_name_words_for_search_keeps_every_sample_both_ways():
+    before, after = (
+        [("library", "0017_remove_leftover_files")],
+        [("library", "0018_search_marks_name_words")],
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    owner = old_apps.get_model("auth", "User").objects.create(username="kept")
+    Sample = old_apps.get_model("library", "Sample")
+    for number in range(3):
+        Sample.objects.create(
+            owner=owner, name=f"Warm Pad {number}", file=f"audio/{number}.wav",
+            original_filename=f"warm{number}.wav", sha256=f"{number:064x}", file_size=10,
+            format="wav", duration=1.0, sample_rate=44100, channels=1,
+            search_text=f"warm pad {number} keys",
+        )  # fmt: skip
+    for name, text in [("", ""), ("Hit", "hit pad")]:  # the newest holds "pad" outside its name
+        Sample.objects.create(
+            owner=owner, name=name, file=f"audio/{name}.wav", original_filename="x.wav",
+            sha256=f"{name:x>64}", file_size=10, format="wav", duration=1.0, sample_rate=44100,
+            channels=1, search_text=text,
+        )  # fmt: skip
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    from library.models import Sample as CurrentSample
+    from library.search import relevance_ids
+
+    texts = dict(CurrentSample.objects.values_list("name", "search_text"))
+    assert texts["Warm Pad 1"] == "warm pad 1 keys 0nwarm 0npad 0n1"
+    assert texts[""] == ""
+    everything = CurrentSample.objects.all()
+    named = [everything.get(name=f"Warm Pad {number}").pk for number in (2, 1, 0)]
+    assert relevance_ids(everything, "pad", 0, 10) == [*named, everything.get(name="Hit").pk]
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    texts = dict(Sample.objects.values_list("name", "search_text"))
+    assert texts["Warm Pad 1"] == "warm pad 1 keys"
+    assert Sample.objects.count() == 5
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
