@@ -135,6 +135,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so its time covers every other middleware.
+    "core.slowlog.SlowLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -265,6 +267,11 @@ EXPORT_ROOT = DATA_DIR / "exports"
 # data directory's. The newest BACKUP_KEEP are kept.
 BACKUP_ROOT = Path(os.environ.get("SP404_BACKUP_DIR") or DATA_DIR / "backups").resolve()
 BACKUP_KEEP = env_int("SP404_BACKUP_KEEP", 7, minimum=1)
+# Slow log (core.slowlog): requests and SQL queries slower than these many
+# milliseconds go to DATA_DIR/logs/slow.jsonl, listed for staff; 0 logs every
+# one, -1 turns that kind off.
+SLOW_REQUEST_MS = env_int("SP404_SLOW_REQUEST_MS", 200, minimum=-1)
+SLOW_QUERY_MS = env_int("SP404_SLOW_QUERY_MS", 50, minimum=-1)
 
 UPLOAD_MAX_FILE_MB = env_int("SP404_UPLOAD_MAX_MB", 1024, minimum=1)
 UPLOAD_MAX_FILE_BYTES = UPLOAD_MAX_FILE_MB * 1024 * 1024

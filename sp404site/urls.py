@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("library.urls")),
     path("", include("imports.urls")),
     path("", include("vibe.urls")),
+    path("", include("core.urls")),
     path("kits/", include("kits.urls")),
     path("exports/", include("exports.urls")),
     path("accounts/", include("accounts.urls")),

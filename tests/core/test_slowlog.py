@@ -17,9 +17,8 @@ KITS = "/kits/"  # A page of the site with a few queries.
 
 @pytest.fixture(autouse=True)
 def slow_log_on(settings):
-    """The middleware first, as settings.py is to have it, with both kinds off until a test says."""
-    if MIDDLEWARE not in settings.MIDDLEWARE:
-        settings.MIDDLEWARE = [MIDDLEWARE, *settings.MIDDLEWARE]
+    """The middleware first, as settings.py has it, with both kinds off until a test says."""
+    assert settings.MIDDLEWARE[0] == MIDDLEWARE
     settings.SLOW_REQUEST_MS = -1
     settings.SLOW_QUERY_MS = -1
 

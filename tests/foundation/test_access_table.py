@@ -51,6 +51,7 @@ TABLE = {
     "vibe:describe_vibe": (ACTION, "sample"),
     "vibe:vibe_status": (PAGE, "sample"),
     "vibe:usage": (PAGE, None),
+    "core:slow_log": (PAGE, None),
     "kits:index": (PAGE, None),
     "kits:create": (ACTION, None),
     "kits:kit_detail": (PAGE, "kit"),
@@ -76,6 +77,8 @@ TABLE = {
     "accounts:password_change_done": (PAGE, None),
 }
 PUBLIC = {"accounts:setup", "accounts:login"}
+# Others get a 404, as for another user's things.
+STAFF_ONLY = {"core:slow_log"}
 NAMES = sorted(name for name, _ in all_url_names() if not name.startswith("admin:"))
 
 
@@ -135,5 +138,5 @@ def test_state_changes_refuse_get_and_need_the_csrf_token(user, owned, name):
 @pytest.mark.parametrize("name", sorted(n for n in NAMES if TABLE[n][0] == PAGE))
 def test_pages_answer_their_owner(client_for, user, owned, name):
     """A ZIP not yet written, and audio the fixture never stored, are a 404 for everyone."""
-    expected = 404 if name in {"exports:download", "library:audio"} else 200
+    expected = 404 if name in {"exports:download", "library:audio", *STAFF_ONLY} else 200
     assert client_for(user).get(url(name, owned)).status_code in {expected, 302}
