@@ -1,7 +1,6 @@
 """The library's filters: one GET form whose state lives in the URL."""
 
 from datetime import timedelta
-from functools import partial
 
 from django import forms
 from django.db.models import Count, F, Q, Value
@@ -11,7 +10,7 @@ from django.utils import timezone
 from library.models import Sample, SampleTag
 from library.models.samples import CATEGORY_CHOICES, KEY_CHOICES, SCALE_CHOICES
 from library.music import compatible_keys
-from library.search import relevance_ids, search
+from library.search import BestMatch, search
 from library.vocabulary import PITCH_CLASSES
 
 # Samples without a value (one-shots have no tempo) sort last either way, on
@@ -78,25 +77,24 @@ class LibraryFilterForm(forms.Form):
         choices=blank([("added", "Added this week"), ("played", "Played this week")], "All"),
     )
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
-    best_match_ids = None
+    best_match = None
 
     def filter(self, queryset):
         """The samples matching the valid filters, sorted; invalid fields are ignored.
 
-        When they are sorted best match first, `best_match_ids(offset, limit)`
-        reads a page of that order from the index (see search.relevance_ids);
-        otherwise it is None.
+        When they are sorted best match first, `best_match` reads a page of
+        that order from the index (search.BestMatch); otherwise it is None.
         """
         # Invalid fields are left out of cleaned_data, so the rest still apply.
         self.is_valid()
         data = self.cleaned_data
         filtered = self.filter_ranges(self.filter_values(queryset, data), data)
-        self.best_match_ids = None
+        self.best_match = None
         if not data.get("q"):
             return filtered.order_by(*self.ordering(data))
         if self.ordering(data) is RELEVANCE:
             narrowed = any(data.get(name) not in (None, "", False) for name in NARROWING)
-            self.best_match_ids = partial(relevance_ids, filtered, data["q"], narrowed=narrowed)
+            self.best_match = BestMatch(filtered, data["q"], narrowed=narrowed)
         return search(filtered, data["q"]).order_by(*self.ordering(data))
 
     @staticmethod

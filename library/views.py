@@ -25,7 +25,7 @@ from library.tasks import queue_duplicate_scan
 def index(request):
     """The library: filters, results and the importer; filters swap only the results."""
     form, samples = filtered_samples(request)
-    page = sample_page(samples, request.GET.get("page"), form.best_match_ids)
+    page = sample_page(form, samples, request.GET.get("page"))
     context = {
         "form": form,
         "page": page,

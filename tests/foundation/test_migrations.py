@@ -247,14 +247,14 @@ def test_marking_name_words_for_search_keeps_every_sample_both_ways():
     executor = MigrationExecutor(connection)
     executor.migrate(after)
     from library.models import Sample as CurrentSample
-    from library.search import relevance_ids
+    from library.search import BestMatch
 
     texts = dict(CurrentSample.objects.values_list("name", "search_text"))
     assert texts["Warm Pad 1"] == "warm pad 1 keys 0nwarm 0npad 0n1"
     assert texts[""] == ""
     everything = CurrentSample.objects.all()
     named = [everything.get(name=f"Warm Pad {number}").pk for number in (2, 1, 0)]
-    assert relevance_ids(everything, "pad", 0, 10) == [*named, everything.get(name="Hit").pk]
+    assert BestMatch(everything, "pad").ids(0, 10) == [*named, everything.get(name="Hit").pk]
 
     executor = MigrationExecutor(connection)
     executor.migrate(before)
