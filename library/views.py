@@ -40,7 +40,7 @@ def index(request):
     if request.htmx.target == "results":
         template += "#results"
     else:
-        context["genre_names"] = genre_names(Sample.objects.owned_by(request.user).alive())
+        context["genre_names"] = genre_names(request.user)
     response = TemplateResponse(request, template, context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response

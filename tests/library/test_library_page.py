@@ -237,6 +237,19 @@ def test_genre_matches_ignoring_case_and_is_offered_once(client_for, user, make_
     assert found.context["genre_names"] == ["Hip hop", "Jungle"]
 
 
+def test_genres_offered_are_the_users_own_outside_the_trash(
+    client_for, user, other_user, make_sample
+):
+    make_sample(user, name="Amen", genre="jungle")
+    make_sample(user, name="Gone", genre="Dub").move_to_trash()
+    make_sample(other_user, name="Theirs", genre="Gabber")
+    make_sample(user, name="Plain", genre="")
+    make_sample(user, name="Think", genre="Jungle")
+    make_sample(user, name="Amen 2", genre="jungle")
+    names = client_for(user).get(URL).context["genre_names"]
+    assert names == ["jungle"]
+
+
 @pytest.mark.parametrize(
     "posted",
     [
