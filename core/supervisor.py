@@ -16,8 +16,11 @@ KILL_WAIT = 5.0
 class Child:
     """One supervised program, leading its own process group so it can be stopped whole."""
 
-    def __init__(self, name, command, *, cwd, env=None, backoff=1.0, backoff_max=60.0, pass_fds=()):
+    def __init__(
+        self, name, command, *, cwd, env=None, backoff=1.0, backoff_max=60.0, pass_fds=(), nice=0
+    ):
         self.name = name
+        self.nice = nice
         self.pass_fds = tuple(pass_fds)
         self.command = command
         self.cwd = cwd
@@ -40,6 +43,8 @@ class Child:
             env=self.env,
             start_new_session=True,
             pass_fds=self.pass_fds,
+            # Lower priority, inherited by every process the child forks.
+            preexec_fn=(lambda: os.nice(self.nice)) if self.nice else None,
         )
         self.started_at = time.monotonic()
         self.restart_at = None

@@ -296,6 +296,9 @@ SERVE_WORKER_STUCK_AFTER = env_int("SP404_WORKER_STUCK_AFTER", 90, minimum=5)
 SERVE_RESTART_BACKOFF = env_int("SP404_RESTART_BACKOFF", 1, minimum=0)
 SERVE_RESTART_BACKOFF_MAX = env_int("SP404_RESTART_BACKOFF_MAX", 60, minimum=1)
 SERVE_STOP_GRACE = env_int("SP404_STOP_GRACE", 20, minimum=1)
+# The worker cluster's niceness (0-19): analysis takes the CPU only when the web
+# server leaves it, so pages stay quick while an import is analysed.
+SERVE_WORKER_NICE = env_int("SP404_WORKER_NICE", 10, minimum=0)
 REDIS_URL = os.environ.get("SP404_REDIS_URL", "").strip()
 Q_CLUSTER = {
     "name": "sp404site",

@@ -1,5 +1,6 @@
 """`manage.py serve` (what `make run` ends with) serves the LAN and stops cleanly."""
 
+import os
 import signal
 import socket
 import subprocess
@@ -64,6 +65,8 @@ def test_serve_answers_on_every_address_and_stops_both_processes_on_ctrl_c(subpr
         assert "Create the first account" in setup_page.text
         css = httpx.get(f"http://127.0.0.1:{port}{_stylesheet_path(setup_page.text)}")
         assert css.status_code == 200
+        # The worker yields the CPU to the web server.
+        assert _niceness_of_children(server.pid) == {"gunicorn": 0, "qcluster": 10}
     finally:
         server.send_signal(signal.SIGINT)
         output, _ = server.communicate(timeout=40)
@@ -83,3 +86,23 @@ def test_serve_answers_on_every_address_and_stops_both_processes_on_ctrl_c(subpr
 def _stylesheet_path(html: str) -> str:
     start = html.index('href="/static/css/')
     return html[start + 6 : html.index('"', start + 6)]
+
+
+def _niceness_of_children(pid: int) -> dict[str, int]:
+    """Each child's niceness relative to its parent's, by the program it runs."""
+    children = subprocess.run(
+        ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    base = os.getpriority(os.PRIO_PROCESS, pid)
+    found = {}
+    for child in children:
+        command = Path(f"/proc/{child}/cmdline").read_bytes().decode().replace("\0", " ")
+        name = (
+            "gunicorn"
+            if "gunicorn" in command
+            else "qcluster"
+            if "qcluster" in command
+            else command
+        )
+        found[name] = os.getpriority(os.PRIO_PROCESS, int(child)) - base
+    return found

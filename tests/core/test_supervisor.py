@@ -1,5 +1,6 @@
 """Supervised children lead their own process groups, back off, and are stopped whole."""
 
+import os
 import signal
 import subprocess
 import time
@@ -49,3 +50,17 @@ def test_a_group_that_ignores_sigterm_is_killed_after_the_grace():
 
     assert not group_alive(child.pid)
     assert child.process.returncode == -signal.SIGKILL
+
+
+def test_a_nice_child_and_everything_it_forks_run_at_lower_priority():
+    child = Child("test", ["sh", "-c", "sleep 60 & sleep 60 & wait"], cwd="/", nice=7)
+    child.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(members(child.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        mine = os.getpriority(os.PRIO_PROCESS, 0)
+        niceness = {os.getpriority(os.PRIO_PROCESS, int(pid)) for pid in members(child.pid)}
+        assert niceness == {min(mine + 7, 19)}
+    finally:
+        stop_groups([child.process], grace=5)

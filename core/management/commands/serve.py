@@ -127,6 +127,8 @@ class Command(BaseCommand):
             [sys.executable, "manage.py", "qcluster"],
             cwd=settings.BASE_DIR,
             env={**os.environ, STATE_DIR_VARIABLE: str(state_dir)},
+            # Analysis yields the CPU to the web server's requests.
+            nice=settings.SERVE_WORKER_NICE,
             **backoff,
         )
         heartbeat = QueueHeartbeat(
