@@ -32,6 +32,26 @@ ANALYSIS_CHUNK = 16
 STRANDED_BATCH = 5000  # At most this many per sweep; the next sweep takes the rest.
 
 
+def prepare_worker(**kwargs) -> None:
+    """Ready a worker process of the cluster for analysis, as it starts (django-q2's post_spawn)."""
+    from threadpoolctl import threadpool_limits
+
+    from library.analysis.warm import warm_up
+
+    try:
+        # Before the first task: about a second even with numba's cache warm.
+        warm_up()
+    except Exception:  # Only a head start: the first analysis loads what is missing.
+        logger.exception("Could not warm the analysis engine up")
+    # After warming up, which loads scipy's own OpenBLAS beside numpy's. The
+    # cluster runs a worker per core, and the analysis multiplies small matrices
+    # (tens of frames by 1,025 bins) that threads cannot speed up: with
+    # OpenBLAS's default of a thread per core, two workers analysing one-shots
+    # on two cores took 30-40 ms a sample instead of 13, their threads waiting
+    # for cores the other worker held.
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def queue_analysis(sample_ids, *, force: bool = False) -> None:
     """Analyse these samples in the background once the current transaction commits."""
     sample_ids = list(sample_ids)

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from django_q.signals import post_spawn
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from imports.models import Batch
 from imports.sources import import_paths
@@ -169,3 +171,14 @@ def test_samples_left_waiting_are_queued_again(
     assert fresh.pk not in queued and done.pk not in queued
     with django_capture_on_commit_callbacks(execute=True):
         assert requeue_stranded() == 0, "queued again means waiting afresh"
+
+
+def test_a_starting_worker_warms_the_analysis_up_and_keeps_blas_to_one_thread(monkeypatch):
+    warmed = []
+    monkeypatch.setattr("library.analysis.warm.warm_up", lambda: warmed.append(True))
+    # Two threads to begin with, as on a two-core machine, whatever this one has.
+    with threadpool_limits(limits=2, user_api="blas"):
+        post_spawn.send(sender="django_q", proc_name="Process-1")
+        blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert warmed == [True]
+    assert blas and set(blas) == {1}
