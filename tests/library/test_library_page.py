@@ -51,6 +51,8 @@ def library(user, make_sample):
         ({"bpm_min": 85, "bpm_max": 125}, {"Dusty Keys", "Bright Loop"}),
         ({"key": "A", "scale": "minor"}, {"Dusty Keys"}),
         ({"key": "A", "scale": "minor", "compatible": "on"}, {"Dusty Keys", "Bright Loop"}),
+        ({"key": "A", "scale": "minor", "compatible": "on", "bpm_min": 100}, {"Bright Loop"}),
+        ({"key": "A", "scale": "minor", "compatible": "on", "bpm_max": 100}, {"Dusty Keys"}),
         ({"duration_min": 0.2, "duration_max": 1}, {"Kick 808", "s1", "Snare Crack"}),
         ({"genre": "lofi"}, {"Dusty Keys"}),
         ({"tag": "Vinyl"}, {"Far Loop"}),
