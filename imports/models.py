@@ -1,5 +1,7 @@
 """Imports: every way samples come in is a Batch with one item per file."""
 
+from collections import Counter
+
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -106,21 +108,42 @@ class Batch(Job):
         """Grow the total as files are discovered (inside archives, say)."""
         if count:
             Batch.objects.filter(pk=self.pk).update(total_files=F("total_files") + count)
+            self.total_files += count  # What a progress display reads.
 
     def record(self, path: str, status: str, message: str = "", sample=None) -> "BatchItem":
         """Store one file's outcome and count it; an imported sample is queued for analysis."""
-        counter = COUNTER_FOR_STATUS[status]
+        item = BatchItem(batch=self, sample=sample, path=path[:1024], status=status, error=message)
+        return self._store_items([item])[0]
+
+    def record_all(self, outcomes) -> list["BatchItem"]:
+        """Store several files' outcomes (each with a path, status, message and sample)."""
+        return self._store_items(
+            [
+                BatchItem(
+                    batch=self, sample=outcome.sample, path=outcome.path[:1024],
+                    status=outcome.status, error=outcome.message,
+                )
+                for outcome in outcomes
+            ]
+        )  # fmt: skip
+
+    def _store_items(self, items: list["BatchItem"]) -> list["BatchItem"]:
+        """Store new items of this batch and count them, in one transaction; imported
+        samples are queued for analysis."""
+        counters = Counter(COUNTER_FOR_STATUS[item.status] for item in items)
         with transaction.atomic():
-            item = self.items.create(sample=sample, path=path[:1024], status=status, error=message)
+            BatchItem.objects.bulk_create(items)
             Batch.objects.filter(pk=self.pk).update(
-                processed_files=F("processed_files") + 1, **{counter: F(counter) + 1}
+                processed_files=F("processed_files") + len(items),
+                **{counter: F(counter) + added for counter, added in counters.items()},
             )
-        if status == BatchItem.Status.IMPORTED:
-            queue_preview(sample)
-            self.awaiting_analysis.append(sample.pk)
-            if len(self.awaiting_analysis) >= ANALYSIS_FLUSH:
-                self.flush_analysis()
-        return item
+        for item in items:
+            if item.status == BatchItem.Status.IMPORTED:
+                queue_preview(item.sample)
+                self.awaiting_analysis.append(item.sample.pk)
+        if len(self.awaiting_analysis) >= ANALYSIS_FLUSH:
+            self.flush_analysis()
+        return items
 
     def flush_analysis(self) -> None:
         """Queue analysis for the samples imported since the last flush."""

@@ -4,55 +4,37 @@ import ipaddress
 import logging
 import os
 import re
-import shutil
 import socket
-import tempfile
 import time
-import zipfile
-import zlib
-from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 import httpx
 from django.conf import settings
 
+from imports.archives import import_archive
 from imports.importing import (
     ImportRejected,
     Outcome,
+    Progress,
     import_file,
+    import_files,
+    in_groups,
+    internal_error,
     is_archive_name,
     is_audio_name,
+    is_ignored,
     megabytes,
+    recorded,
+    recorded_all,
+    scratch_dir,
 )
 from imports.models import Batch, BatchItem
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[BatchItem], None] | None
-COPY_CHUNK = 1024 * 1024
 RATE_GRACE_SECONDS = 20  # A slow start is allowed before the rate counts.
 RATIO_FLOOR_BYTES = 16 * 1024 * 1024  # Small answers are never judged by their ratio.
-# Packs ship artwork, docs and macOS metadata beside the audio; they are skipped.
-IGNORED_PARTS = {"__MACOSX", ".DS_Store"}
-
-
-@contextmanager
-def scratch_dir():
-    """A temporary folder on the data directory's disk, removed afterwards."""
-    root = Path(settings.SCRATCH_ROOT)
-    root.mkdir(parents=True, exist_ok=True)
-    folder = tempfile.mkdtemp(dir=root)
-    try:
-        yield Path(folder)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def is_ignored(relative: str) -> bool:
-    parts = PurePosixPath(relative).parts
-    return any(part in IGNORED_PARTS or part.startswith("._") for part in parts)
 
 
 def importable_files(root: Path) -> list[tuple[Path, str]]:
@@ -72,14 +54,6 @@ def importable_files(root: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def recorded(batch: Batch, outcome: Outcome, progress: Progress) -> BatchItem:
-    """Store one outcome in the batch and report it to the progress display."""
-    item = batch.record(outcome.path, outcome.status, outcome.message, outcome.sample)
-    if progress:
-        progress(item)
-    return item
-
-
 def import_one(
     batch: Batch, path: Path, display_path: str, progress: Progress = None
 ) -> list[BatchItem]:
@@ -93,10 +67,7 @@ def import_one(
         outcome = import_file(batch.owner, path, display_path)
     except Exception as error:
         logger.exception("Importing %s stopped", display_path)
-        message = (
-            f"The import of this file stopped with an internal error ({type(error).__name__})."
-        )
-        outcome = Outcome(display_path, BatchItem.Status.FAILED, message)
+        outcome = internal_error(display_path, error)
     return [recorded(batch, outcome, progress)]
 
 
@@ -109,133 +80,33 @@ def import_paths(batch: Batch, roots: list[Path], progress: Progress = None) -> 
             continue
         files += importable_files(root)
     batch.expect_more_files(len(files))
+    audio = []  # Audio files in a row, imported together.
     for path, relative in files:
+        if path.exists() and not is_archive_name(relative):
+            audio.append((path, relative))
+            continue
+        import_audio(batch, audio, progress)
+        audio = []
         if path.exists():
             import_one(batch, path, relative, progress)
         else:
             missing = Outcome(relative, BatchItem.Status.FAILED, "No such file or folder.")
             recorded(batch, missing, progress)
+    import_audio(batch, audio, progress)
     return batch.finish()
 
 
-# Archives ------------------------------------------------------------------
+def import_audio(batch: Batch, files: list[tuple[Path, str]], progress: Progress) -> None:
+    """Import audio files (no archives) into the batch, a group at a time."""
+    for group in in_groups(files, file_size):
+        recorded_all(batch, import_files(batch.owner, group), progress)
 
 
-def unsafe_member_reason(name: str) -> str:
-    """Why an archive member's path must not be used, or ""."""
-    if "\x00" in name:
-        return "The archive gives this file a name with a NUL character; it was not unpacked."
-    if is_archive_name(name):
-        return "A ZIP inside the ZIP is not unpacked: unzip it and import the folder."
-    normalised = name.replace("\\", "/")
-    if normalised.startswith("/") or re.match(r"^[A-Za-z]:", normalised):
-        return "The archive gives this file an absolute path; it was not unpacked."
-    if ".." in PurePosixPath(normalised).parts:
-        return "The archive tries to place this file outside its folder; it was not unpacked."
-    return ""
-
-
-def archive_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    """The members to import, and those listed as not unpacked (nested ZIPs, NUL in a name).
-
-    The zipfile module cuts a name at a NUL; the name as the archive gives it counts.
-    """
-    return [
-        info
-        for info in archive.infolist()
-        if not info.is_dir()
-        and (is_audio_name(info.orig_filename) or is_archive_name(info.orig_filename))
-        and not is_ignored(info.orig_filename)
-    ]
-
-
-def check_archive_size(members: list[zipfile.ZipInfo], archive_size: int) -> None:
-    """Refuse archives that would unpack to far more than they weigh (ZIP bombs)."""
-    unpacked = sum(info.file_size for info in members)
-    limit = settings.ZIP_MAX_UNPACKED_MB * 1024 * 1024
-    if unpacked > limit:
-        raise ImportRejected(
-            f"The archive would unpack to {megabytes(unpacked)}, over the "
-            f"{settings.ZIP_MAX_UNPACKED_MB:,} MB limit."
-        )
-    if archive_size and unpacked / archive_size > settings.ZIP_MAX_RATIO:
-        raise ImportRejected(
-            "The archive unpacks to more than "
-            f"{settings.ZIP_MAX_RATIO} times its size, which audio never does; it was not unpacked."
-        )
-
-
-def extract_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
-    """Copy one member out, trusting the bytes read rather than the size it declares."""
-    limit = min(info.file_size, settings.UPLOAD_MAX_FILE_BYTES)
-    written = 0
-    with archive.open(info) as source, open(target, "wb") as destination:
-        while chunk := source.read(COPY_CHUNK):
-            written += len(chunk)
-            if written > limit:
-                raise ImportRejected("The file inside the archive is larger than it claims.")
-            destination.write(chunk)
-
-
-def import_archive(
-    batch: Batch, path: Path, display_path: str, progress: Progress = None
-) -> list[BatchItem]:
-    """Import every audio file in a ZIP; the archive itself counts as one file until opened."""
+def file_size(entry: tuple[Path, str]) -> int:
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive_members(archive)
-            check_archive_size(members, path.stat().st_size)
-            if not members:
-                raise ImportRejected("The archive holds no audio files.")
-            batch.expect_more_files(len(members) - 1)
-            return [
-                recorded(batch, import_member(batch, archive, info, display_path), progress)
-                for info in members
-            ]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
-        message = "This is not a readable ZIP archive."
-    except ImportRejected as rejection:
-        message = str(rejection)
-    return [recorded(batch, Outcome(display_path, BatchItem.Status.FAILED, message), progress)]
-
-
-def import_member(batch, archive, info, archive_display: str) -> Outcome:
-    """Unpack one archive member to a scratch folder and import it; whatever goes wrong
-    with this member fails it alone, with a message that names no server path."""
-    archive_folder = str(PurePosixPath(archive_display).with_suffix(""))
-    display_path = f"{archive_folder}/{info.orig_filename}".replace("\\", "/").replace("\x00", "")
-    reason = unsafe_member_reason(info.orig_filename)
-    if reason:
-        return Outcome(display_path, BatchItem.Status.FAILED, reason)
-    with scratch_dir() as folder:
-        # The member's own name only for its extension: a name too long for the
-        # file system must not stop it.
-        target = folder / f"member{PurePosixPath(info.filename).suffix.lower()[:16]}"
-        try:
-            extract_member(archive, info, target)
-            return import_file(batch.owner, target, display_path)
-        except ImportRejected as rejection:
-            message = str(rejection)
-        except Exception as error:  # One member never ends the archive.
-            message = unpack_failure(error)
-    return Outcome(display_path, BatchItem.Status.FAILED, message)
-
-
-def unpack_failure(error: Exception) -> str:
-    """Why a member could not be unpacked, in words for the person who sent the archive."""
-    if isinstance(error, RuntimeError) and "encrypted" in str(error):
-        return "The file is encrypted (password-protected) inside the archive; it was not unpacked."
-    if isinstance(error, NotImplementedError):
-        return (
-            "The archive packs this file with a compression method this app cannot unpack "
-            "(such as Deflate64); zip it again with ordinary compression."
-        )
-    if isinstance(error, zipfile.BadZipFile | EOFError | zlib.error):
-        return "The file is damaged inside the archive; it was not unpacked."
-    if isinstance(error, OSError):
-        return f"Could not unpack this file: {error.strerror or type(error).__name__}."
-    logger.exception("Unpacking an archive member failed")
-    return f"Could not unpack this file: {type(error).__name__}."
+        return entry[0].stat().st_size
+    except OSError:
+        return 0  # It fails alone when imported.
 
 
 # Links ---------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Where samples' audio lives: content-addressed files under MEDIA_ROOT, shared by every sample of that content."""
 
 import contextlib
+import ctypes
 import logging
 import os
 import shutil
@@ -25,13 +26,19 @@ def stored_name(sha256: str, audio_format: str) -> str:
 
 
 def store_content(path: Path, name: str) -> bool:
-    """Copy the file into the data directory unless the same content is there; True if copied."""
+    """Copy the file into the data directory unless the same content is there; True if copied.
+
+    The copy is not yet durable: make_durable() it before a row refers to it.
+    """
     destination = Path(settings.MEDIA_ROOT) / name
-    if destination.exists():
-        return False
+    with contextlib.suppress(FileNotFoundError):
+        # A crash before make_durable() can leave the name pointing at fewer bytes
+        # than were copied (often none): such a file is copied again.
+        if destination.stat().st_size == path.stat().st_size:
+            return False
     destination.parent.mkdir(parents=True, exist_ok=True)
-    # Copy beside the target and rename, so a crash never leaves a partial file
-    # under a content-addressed name.
+    # Copy beside the target and rename, so that a copy stopped half-way never
+    # leaves a partial file under a content-addressed name.
     handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=".incoming-")
     os.close(handle)
     try:
@@ -41,6 +48,51 @@ def store_content(path: Path, name: str) -> bool:
         if os.path.exists(temporary):
             os.unlink(temporary)
     return True
+
+
+def make_durable(names: list[str]) -> None:
+    """Return once these stored files, and their names in their folders, are safely on disk."""
+    root = Path(settings.MEDIA_ROOT)
+    paths = {root / name for name in names}
+    if _syncfs is not None:
+        # One syncfs() for a whole batch of files: it writes out everything their
+        # file system holds, with the guarantees of an fsync() of each file and
+        # folder. Measured for 640 one-shots stored 64 at a time: 0.05 ms a file,
+        # against 0.4-3.5 ms for an fsync() of each file and its folder (ext4 on
+        # a virtual disk).
+        file_systems = {path.parent.stat().st_dev: path.parent for path in paths}
+        for folder in file_systems.values():
+            _sync_file_system(folder)
+        return
+    # A folder made for these files is a name in its own parent folder.
+    folders = {folder for path in paths for folder in path.relative_to(root).parents}
+    for path in [*paths, *(root / folder for folder in folders)]:
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _sync_file_system(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        if _syncfs(descriptor) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, os.strerror(error))
+    finally:
+        os.close(descriptor)
+
+
+def _find_syncfs():
+    """Linux's syncfs(2), or None where the C library has none (macOS)."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (AttributeError, OSError):
+        return None
+
+
+_syncfs = _find_syncfs()
 
 
 def delete_unreferenced(names: list[str]) -> None:

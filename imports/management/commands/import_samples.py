@@ -14,7 +14,8 @@ from library.management.quiet import library_logs_at_warning
 class Progress:
     """A terminal progress bar (on standard error, and only on a terminal) over a batch's files.
 
-    The total grows as ZIP archives are opened, so it is read again at each file.
+    The total grows as ZIP archives are opened, so it is read again at each file
+    (the batch keeps it in step, without a query).
     """
 
     def __init__(self):
@@ -22,7 +23,6 @@ class Progress:
         self.batch = None
 
     def __call__(self, item: BatchItem) -> None:
-        self.batch.refresh_from_db(fields=["total_files"])
         self.bar.total = max(self.batch.total_files, self.bar.n + 1)
         self.bar.set_postfix_str(item.path[-40:], refresh=False)
         self.bar.update()
