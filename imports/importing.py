@@ -355,6 +355,19 @@ def in_groups(entries: list, size_of: Callable) -> Iterator[list]:
         yield group
 
 
+def import_audio(batch: Batch, files: list[tuple[Path, str]], progress: Progress) -> None:
+    """Import audio files (no archives) into the batch, a group at a time."""
+    for group in in_groups(files, file_size):
+        recorded_all(batch, import_files(batch.owner, group), progress)
+
+
+def file_size(entry: tuple[Path, str]) -> int:
+    try:
+        return entry[0].stat().st_size
+    except OSError:
+        return 0  # It fails alone when imported.
+
+
 @contextmanager
 def scratch_dir():
     """A temporary folder on the data directory's disk, removed afterwards."""

@@ -17,16 +17,14 @@ from imports.importing import (
     ImportRejected,
     Outcome,
     Progress,
+    import_audio,
     import_file,
-    import_files,
-    in_groups,
     internal_error,
     is_archive_name,
     is_audio_name,
     is_ignored,
     megabytes,
     recorded,
-    recorded_all,
     scratch_dir,
 )
 from imports.models import Batch, BatchItem
@@ -94,19 +92,6 @@ def import_paths(batch: Batch, roots: list[Path], progress: Progress = None) -> 
             recorded(batch, missing, progress)
     import_audio(batch, audio, progress)
     return batch.finish()
-
-
-def import_audio(batch: Batch, files: list[tuple[Path, str]], progress: Progress) -> None:
-    """Import audio files (no archives) into the batch, a group at a time."""
-    for group in in_groups(files, file_size):
-        recorded_all(batch, import_files(batch.owner, group), progress)
-
-
-def file_size(entry: tuple[Path, str]) -> int:
-    try:
-        return entry[0].stat().st_size
-    except OSError:
-        return 0  # It fails alone when imported.
 
 
 # Links ---------------------------------------------------------------------

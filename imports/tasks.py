@@ -79,8 +79,9 @@ def stuck_imports() -> list[Problem]:
 @receiver(analysed, sender=Sample)
 def announce_arrival(sender, sample, **kwargs):
     """An imported sample has been analysed: say whether it came alone or in a batch."""
-    batch = Batch.objects.filter(items__sample=sample).order_by("-created_at").first()
+    batches = Batch.objects.filter(items__sample=sample).order_by("-created_at")
+    batch = batches.values_list("source", "total_files").first()  # No model: this runs often.
     if batch is not None:
         # A browser upload of one file is a single import; anything else is a batch.
-        alone = batch.source == Batch.Source.UPLOAD and batch.total_files == 1
+        alone = batch == (Batch.Source.UPLOAD, 1)
         arrived.send(sender=Batch, sample=sample, alone=alone)

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
+from threadpoolctl import threadpool_limits
 
 from core.models import SitePreferences
 from library.audio import NEEDS_PREVIEW
@@ -34,8 +35,6 @@ STRANDED_BATCH = 5000  # At most this many per sweep; the next sweep takes the r
 
 def prepare_worker(**kwargs) -> None:
     """Ready a worker process of the cluster for analysis, as it starts (django-q2's post_spawn)."""
-    from threadpoolctl import threadpool_limits
-
     from library.analysis.warm import warm_up
 
     try:
@@ -123,8 +122,8 @@ def stranded_samples():
 
 
 def analyze_samples(sample_ids: list[int]) -> None:
-    for sample_id in sample_ids:
-        analyze_sample(sample_id)
+    """Analyse several samples, then write the owner's similarity index once all are done."""
+    analysed_now(sample_ids)
     owners = Sample.objects.filter(pk__in=sample_ids).values_list("owner_id", flat=True)
     for owner_id in set(owners):
         save_similarity_index_when_done(owner_id)
@@ -149,36 +148,49 @@ def save_similarity_index_when_done(owner_id: int) -> None:
 
 def analyze_sample(sample_id: int) -> str:
     """Analyse one stored sample and save what was measured; returns its final status."""
+    return analysed_now([sample_id])[sample_id]
+
+
+def analysed_now(sample_ids: list[int]) -> dict[int, str]:
+    """Analyse stored samples one by one and save what was measured for all of them at once;
+    returns each one's final status. A sample that fails to analyse fails alone.
+
+    Saved one by one, a one-shot's bookkeeping (the sample read, marked, checked against
+    the user's corrections, then its features and row written in a transaction of their
+    own) took longer than its analysis: 7 of 14 ms.
+    """
     from library import corrections
     from library.analysis import AnalysisError, analyze
 
-    sample = Sample.objects.filter(pk=sample_id).first()
-    if sample is None or sample.status == Sample.Status.READY:
-        # Deleted meanwhile, or a repeated delivery of work already done.
-        return "skipped"
-    Sample.objects.filter(pk=sample_id).update(
+    statuses = dict.fromkeys(sample_ids, "skipped")
+    # Ready already: a repeated delivery of work done. Missing: deleted meanwhile.
+    samples = list(Sample.objects.filter(pk__in=sample_ids).exclude(status=Sample.Status.READY))
+    Sample.objects.filter(pk__in=[sample.pk for sample in samples]).update(
         status=Sample.Status.ANALYZING, error="", updated_at=timezone.now()
     )
-    try:
-        result = analyze(
-            sample.file.path,
-            name_hint=sample.original_filename,
-            folder_hint=sample.source_path,
-            tempo_range=(settings.TEMPO_MIN_BPM, settings.TEMPO_MAX_BPM),
-        )
-    except AnalysisError as error:
-        return mark_failed(sample_id, str(error))
-    except Exception as error:
-        logger.exception("Analysis of sample %s crashed", sample_id)
-        return mark_failed(sample_id, f"Analysis stopped with an internal error: {error}")
-    result = corrections.heard(sample, result)
-    with transaction.atomic():
-        sample = Sample.objects.select_for_update().filter(pk=sample_id).first()
-        if sample is None:
-            return "skipped"
-        sample.apply_analysis(result)
-    analysed.send(sender=Sample, sample=sample)
-    return Sample.Status.READY
+    results = {}
+    for sample in samples:
+        try:
+            results[sample.pk] = analyze(
+                sample.file.path,
+                name_hint=sample.original_filename,
+                folder_hint=sample.source_path,
+                tempo_range=(settings.TEMPO_MIN_BPM, settings.TEMPO_MAX_BPM),
+            )
+        except AnalysisError as error:
+            statuses[sample.pk] = mark_failed(sample.pk, str(error))
+        except Exception as error:
+            logger.exception("Analysis of sample %s crashed", sample.pk)
+            message = f"Analysis stopped with an internal error: {error}"
+            statuses[sample.pk] = mark_failed(sample.pk, message)
+    heard = corrections.Corrections()
+    results = {
+        sample.pk: heard(sample, results[sample.pk]) for sample in samples if sample.pk in results
+    }
+    for sample in Sample.objects.filter(pk__in=results).apply_analyses(results):
+        statuses[sample.pk] = Sample.Status.READY
+        analysed.send(sender=Sample, sample=sample)
+    return statuses
 
 
 def mark_failed(sample_id: int, message: str) -> str:

@@ -88,6 +88,39 @@ class SampleQuerySet(OwnedQuerySet):
         # rarely, and a scan of the features table is quick next to re-analysis.
         return self.filter(Q(features__isnull=True) | Q(features__analysis_version__lt=version))
 
+    def apply_analyses(self, results: dict) -> list["Sample"]:
+        """Store what the analysis measured for these samples (results by sample id), in one
+        transaction; values the user set by hand stay as they are. Returns the samples saved:
+        those of the ids that are still there."""
+        if not results:
+            return []
+        features = {sample_id: features_from(result) for sample_id, result in results.items()}
+        with transaction.atomic():
+            # "self": on PostgreSQL, the nullable side of the join with vibe cannot be locked.
+            samples = list(
+                self.filter(pk__in=results).select_related("vibe").select_for_update(of=("self",))
+            )
+            tag_names = {sample.pk: [] for sample in samples}
+            links = SampleTag.objects.filter(sample__in=samples).values_list("sample", "tag__name")
+            for sample_id, name in links:
+                tag_names[sample_id].append(name)
+            fields = ["search_text"]
+            for sample in samples:
+                fields += sample.take_analysis(results[sample.pk])
+                sample.search_text = sample.build_search_text(tag_names[sample.pk])
+            AudioFeatures.objects.bulk_create(
+                [AudioFeatures(sample=sample, **features[sample.pk]) for sample in samples],
+                update_conflicts=True,
+                unique_fields=["sample"],
+                update_fields=list(next(iter(features.values()))),
+            )
+            # An UPDATE a sample: Django's bulk_update() took 47 ms to build its CASE
+            # expressions for 16 samples, about as long as analysing them.
+            for sample in samples:
+                values = {field: getattr(sample, field) for field in dict.fromkeys(fields)}
+                Sample.objects.filter(pk=sample.pk).update(**values)
+        return samples
+
     # Bulk operations: one transaction each, sample by sample so that every
     # sample's search document follows; each returns how many samples it touched.
 
@@ -341,8 +374,9 @@ class Sample(models.Model):
                 kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)
 
-    def build_search_text(self) -> str:
-        tag_names = list(self.tags.values_list("name", flat=True)) if self.pk else []
+    def build_search_text(self, tag_names: list[str] | None = None) -> str:
+        if tag_names is None:
+            tag_names = list(self.tags.values_list("name", flat=True)) if self.pk else []
         return document(self, tag_names)
 
     def refresh_search_text(self) -> None:
@@ -427,9 +461,9 @@ class Sample(models.Model):
             changed += [field, flag]
         return list(dict.fromkeys(changed))
 
-    def apply_analysis(self, result) -> None:
-        """Store what the analysis measured; values the user set by hand stay as they are."""
-        AudioFeatures.objects.update_or_create(sample=self, defaults=features_from(result))
+    def take_analysis(self, result) -> list[str]:
+        """Take what the analysis measured, without saving; values the user set by hand stay
+        as they are. Returns the fields to save."""
         bpm = result.bpm if result.bpm and in_tempo_range(result.bpm) else None
         measured = {
             "tempo_bpm": round(bpm, 2) if bpm else None,
@@ -447,8 +481,9 @@ class Sample(models.Model):
         self.duration = result.duration
         self.status = Sample.Status.READY
         self.error = ""
-        self.analyzed_at = timezone.now()
-        self.save()
+        self.analyzed_at = self.updated_at = timezone.now()
+        return [*measured, "pitch_midi", "pitch_cents", "category_confidence", "duration",
+                "status", "error", "analyzed_at", "updated_at"]  # fmt: skip
 
     def add_tag(self, name: str, source: str = "user") -> "Tag":
         """Put a tag on the sample, creating the user's tag on first use (case-insensitively)."""

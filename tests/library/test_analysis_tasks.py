@@ -182,3 +182,33 @@ def test_a_starting_worker_warms_the_analysis_up_and_keeps_blas_to_one_thread(mo
         blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert warmed == [True]
     assert blas and set(blas) == {1}
+
+
+def test_a_sample_that_fails_analysis_fails_alone_among_its_task(user, loop_file, kick_file):
+    loop, kick = import_files(user, loop_file, kick_file)
+    Path(loop.file.path).write_bytes(b"corrupted after import")
+    analyze_samples([loop.pk, kick.pk])
+    statuses = dict(Sample.objects.values_list("pk", "status"))
+    assert statuses == {loop.pk: Sample.Status.FAILED, kick.pk: Sample.Status.READY}
+    assert AudioFeatures.objects.filter(sample=kick).exists()
+
+
+def test_reanalysis_keeps_the_tags_in_what_search_matches(user, kick_file):
+    (sample,) = import_files(user, kick_file)
+    sample.add_tag("dusty")
+    requeue_analysis(Sample.objects.filter(pk=sample.pk))
+    analyze_samples([sample.pk])
+    sample.refresh_from_db()
+    assert sample.status == Sample.Status.READY
+    assert "dusty" in sample.search_text.split()
+    assert "kick" in sample.search_text.split()  # the category measured, in words
+
+
+def test_a_task_of_many_samples_saves_them_in_few_queries(
+    user, make_wav, django_assert_max_num_queries
+):
+    samples = import_files(user, *(make_wav(f"{index}.wav") for index in range(16)))
+    # One by one, that was about ten queries a sample.
+    with django_assert_max_num_queries(60):
+        analyze_samples([sample.pk for sample in samples])
+    assert set(Sample.objects.values_list("status", flat=True)) == {Sample.Status.READY}
