@@ -14,6 +14,7 @@ in a fresh data directory, against the same baseline.
 import argparse
 import hashlib
 import os
+import resource
 import shutil
 import signal
 import sqlite3
@@ -31,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests import audiogen  # noqa: E402
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 TIME_LIMIT = 900  # seconds an import and its analysis may take before the run is abandoned
 MAKERS = [audiogen.kick, audiogen.snare, audiogen.clap, audiogen.closed_hat, audiogen.open_hat]
 
@@ -118,6 +120,8 @@ def timed_import(work: Path, source: Path, count: int) -> dict[str, float]:
     try:
         time.sleep(3)  # the cluster's workers start
         log = work / "import.log"
+        cluster_cpu: dict[int, float] = {}
+        cpu_before = children_cpu()
         started = time.perf_counter()
         with log.open("w") as output:
             importer = subprocess.Popen(
@@ -136,8 +140,11 @@ def timed_import(work: Path, source: Path, count: int) -> dict[str, float]:
                     raise RuntimeError(f"import_samples failed:\n{log.read_text()}")
                 stages["imported"] = now
                 stages["analysed during import"] = done
+                stages["import cpu"] = children_cpu() - cpu_before
+            cluster_cpu |= group_cpu(cluster.pid)
             if "imported" in stages and total == count and done == total:
                 stages["analysed"] = now
+                stages["cluster cpu"] = sum(cluster_cpu.values())
                 return stages
             time.sleep(0.1)
         raise RuntimeError(f"Not done after {TIME_LIMIT} s: {stages}")
@@ -148,6 +155,25 @@ def timed_import(work: Path, source: Path, count: int) -> dict[str, float]:
         except subprocess.TimeoutExpired:
             os.killpg(cluster.pid, signal.SIGKILL)
             cluster.wait()
+
+
+def group_cpu(group: int) -> dict[int, float]:
+    """CPU seconds so far of each live process in a process group, by process id."""
+    seconds = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # It ended meanwhile.
+        if int(fields[2]) == group:  # pgrp, then utime and stime in clock ticks
+            seconds[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return seconds
+
+
+def children_cpu() -> float:
+    """CPU seconds (user and system) of the child processes that have ended."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def report(stages: dict[str, float], count: int, floor: float) -> None:
@@ -167,6 +193,10 @@ def report(stages: dict[str, float], count: int, floor: float) -> None:
     )
     print(
         f"baseline read + hash + copy:                {floor:6.1f} s  {count / floor:7.1f} files/s"
+    )
+    print(
+        f"CPU time: import {stages['import cpu']:.1f} s, cluster {stages['cluster cpu']:.1f} s "
+        "(from its start: its workers' warm-up included)"
     )
 
 
