@@ -73,7 +73,18 @@ FILTERS = [
     {"rating_min": 4, "sort": "rating"},
     {"category": "closed_hat", "sort": "name", "page": 3},
 ]
-SEARCHES = ["kick", "bd", "dusty snare", "hh", "vinyl", "rhodes keys", "808", "tape warm loop", "l", "kic"]
+SEARCHES = [
+    "kick",
+    "bd",
+    "dusty snare",
+    "hh",
+    "vinyl",
+    "rhodes keys",
+    "808",
+    "tape warm loop",
+    "l",
+    "kic",
+]
 
 
 def fake_sample(owner, rng: random.Random, index: int) -> Sample:
