@@ -129,3 +129,20 @@ def test_checking_a_file_loads_only_the_decoder_of_the_analysis_engine(make_wav)
         cwd=Path(__file__).resolve().parents[2],
     )  # fmt: skip
     assert found.stdout.strip() == "False"
+
+
+def test_a_group_of_files_takes_one_syncfs_and_a_single_file_its_own_fsyncs(make_wav, monkeypatch):
+    root = Path(settings.MEDIA_ROOT)
+    names = [f"audio/0{index}/{index}.wav" for index in range(8)]
+    for name in names:
+        (root / name).parent.mkdir(parents=True)
+        (root / name).write_bytes(make_wav().read_bytes())
+    syncfs_calls, fsync_calls = [], []
+    monkeypatch.setattr(storage, "_syncfs", lambda descriptor: syncfs_calls.append(1) or 0)
+    monkeypatch.setattr(os, "fsync", fsync_calls.append)
+
+    storage.make_durable(names)
+    assert (len(syncfs_calls), len(fsync_calls)) == (1, 0)
+
+    storage.make_durable(names[:1])
+    assert len(syncfs_calls) == 1 and fsync_calls
