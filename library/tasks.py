@@ -160,7 +160,6 @@ def analysed_now(sample_ids: list[int]) -> dict[int, str]:
     own) took longer than its analysis: 7 of 14 ms.
     """
     from library import corrections
-    from library.analysis import AnalysisError, analyze
 
     statuses = dict.fromkeys(sample_ids, "skipped")
     # Ready already: a repeated delivery of work done. Missing: deleted meanwhile.
@@ -168,29 +167,37 @@ def analysed_now(sample_ids: list[int]) -> dict[int, str]:
     Sample.objects.filter(pk__in=[sample.pk for sample in samples]).update(
         status=Sample.Status.ANALYZING, error="", updated_at=timezone.now()
     )
+    heard = corrections.Corrections()
     results = {}
     for sample in samples:
-        try:
-            results[sample.pk] = analyze(
-                sample.file.path,
-                name_hint=sample.original_filename,
-                folder_hint=sample.source_path,
-                tempo_range=(settings.TEMPO_MIN_BPM, settings.TEMPO_MAX_BPM),
-            )
-        except AnalysisError as error:
-            statuses[sample.pk] = mark_failed(sample.pk, str(error))
-        except Exception as error:
-            logger.exception("Analysis of sample %s crashed", sample.pk)
-            message = f"Analysis stopped with an internal error: {error}"
-            statuses[sample.pk] = mark_failed(sample.pk, message)
-    heard = corrections.Corrections()
-    results = {
-        sample.pk: heard(sample, results[sample.pk]) for sample in samples if sample.pk in results
-    }
+        result = measured(sample)
+        if result is None:
+            statuses[sample.pk] = Sample.Status.FAILED
+        else:
+            results[sample.pk] = heard(sample, result)
     for sample in Sample.objects.filter(pk__in=results).apply_analyses(results):
         statuses[sample.pk] = Sample.Status.READY
         analysed.send(sender=Sample, sample=sample)
     return statuses
+
+
+def measured(sample: Sample):
+    """The analysis of a sample's file, or None once the sample is marked failed."""
+    from library.analysis import AnalysisError, analyze
+
+    try:
+        return analyze(
+            sample.file.path,
+            name_hint=sample.original_filename,
+            folder_hint=sample.source_path,
+            tempo_range=(settings.TEMPO_MIN_BPM, settings.TEMPO_MAX_BPM),
+        )
+    except AnalysisError as error:
+        mark_failed(sample.pk, str(error))
+    except Exception as error:
+        logger.exception("Analysis of sample %s crashed", sample.pk)
+        mark_failed(sample.pk, f"Analysis stopped with an internal error: {error}")
+    return None
 
 
 def mark_failed(sample_id: int, message: str) -> str:
