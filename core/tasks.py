@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from core import integrity
+from core import integrity, statistics
 from core.backup import BackupError, create_backup, verify
 from core.models import BackupRecord, IntegrityReport
 
@@ -30,3 +30,8 @@ def weekly_integrity_check() -> int:
     problems = integrity.run()
     lines = [f"{problem.check}: {problem.message}" for problem in problems]
     return IntegrityReport.objects.create(problems=len(problems), report="\n".join(lines)).pk
+
+
+def refresh_planner_statistics() -> None:
+    """Gather the query planner's statistics (after an import, and once a day)."""
+    statistics.refresh()

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from core.models import Job, OwnedQuerySet
 from library.tasks import queue_analysis, queue_preview
@@ -160,6 +161,9 @@ class Batch(Job):
         # Files announced but never sent (a closed browser tab) no longer count.
         self.total_files = max(self.processed_files, 0)
         self.save(update_fields=["status", "error", "finished_at", "total_files"])
+        # The library has grown: the planner's statistics should say so (SQLite
+        # keeps none by itself). Queued after the batch's analysis.
+        transaction.on_commit(lambda: async_task("core.tasks.refresh_planner_statistics"))
         return self
 
     def restart(self) -> None:
