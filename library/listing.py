@@ -5,12 +5,14 @@ sample picker all show samples this way.
 """
 
 from collections import defaultdict
+from contextlib import nullcontext
 
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
 from library.filters import LibraryFilterForm
 from library.models import Sample, SampleTag
+from library.search import found_through_the_index
 
 PAGE_SIZE = 50
 # Counting stops here ("10,000+ samples"): a count reads every match, 4 ms for
@@ -38,16 +40,20 @@ def filtered_samples(request):
 
 
 class LibraryPaginator(Paginator):
-    """Pages that count at most `limit` matches, and say "limit+" beyond."""
+    """Pages that count at most `limit` matches, and say "limit+" beyond.
 
-    def __init__(self, object_list, per_page, limit):
+    `counting` is a context for the count's query (a search's comes from the index).
+    """
+
+    def __init__(self, object_list, per_page, limit, counting=nullcontext):
         super().__init__(object_list, per_page)
-        self.limit = limit
+        self.limit, self.counting = limit, counting
 
     @cached_property
     def count(self) -> int:
         # Unordered: any limit+1 rows will do, and sorting them all is the cost.
-        return self.object_list.order_by()[: self.limit + 1].count()
+        with self.counting():
+            return self.object_list.order_by()[: self.limit + 1].count()
 
     @property
     def count_is_limited(self) -> bool:
@@ -71,12 +77,15 @@ def sample_page(form, samples, number):
     searched = form.is_bound and bool(form.cleaned_data.get("q"))
     best_match = form.best_match
     counted = samples if best_match is None else best_match.matches
-    limit = SEARCH_COUNT_LIMIT if searched else COUNT_LIMIT
-    page = LibraryPaginator(counted.only("pk"), PAGE_SIZE, limit).get_page(number)
+    limit, counting = (
+        (SEARCH_COUNT_LIMIT, found_through_the_index) if searched else (COUNT_LIMIT, nullcontext)
+    )
+    page = LibraryPaginator(counted.only("pk"), PAGE_SIZE, limit, counting).get_page(number)
     if best_match is None:
         ids = [sample.pk for sample in page.object_list]
     else:
-        ids = best_match.ids((page.number - 1) * PAGE_SIZE, PAGE_SIZE)
+        few = not page.paginator.count_is_limited
+        ids = best_match.ids((page.number - 1) * PAGE_SIZE, PAGE_SIZE, few=few)
     page.object_list = rows_in_order(ids)
     return page
 

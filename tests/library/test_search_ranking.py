@@ -8,7 +8,14 @@ from django.urls import reverse
 
 from library.filters import LibraryFilterForm
 from library.models import Sample, SampleTag, Tag
-from library.search import RANKED_WORDS, SYNONYMS, BestMatch, search, words
+from library.search import (
+    RANKED_WORDS,
+    SYNONYMS,
+    BestMatch,
+    found_through_the_index,
+    search,
+    words,
+)
 
 pytestmark = pytest.mark.django_db
 URL = reverse("library:index")
@@ -69,7 +76,10 @@ def test_pages_read_rank_by_rank_equal_the_exact_ranking(fixed_library):
             form, samples = filtered(fixed_library, {"q": query, **extra})
             exact = list(samples.values_list("pk", flat=True))
             for offset in (0, 10, 40):
-                assert form.best_match.ids(offset, 10) == exact[offset : offset + 10], query
+                page = exact[offset : offset + 10]
+                assert form.best_match.ids(offset, 10) == page, query
+                # Known to be few, the matches are ranked at once (PostgreSQL).
+                assert form.best_match.ids(offset, 10, few=True) == page, query
             # Walking the index or picking rows by the other filters gives the same page.
             base = filtered(fixed_library, extra)[1]
             for narrowed in (False, True):
@@ -161,3 +171,25 @@ def test_counting_matches_reads_the_index_once_whatever_the_statistics(fixed_lib
     assert reads, plan
     for node in reads:
         assert "SUBQUERY" in plan.get(plan[node][0], (None, ""))[1], plan
+
+
+def test_a_search_counted_through_the_index_finds_every_match_and_leaves_the_planner_as_it_was(
+    fixed_library,
+):
+    def scans_allowed():
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('enable_seqscan')")
+            return cursor.fetchone()[0]
+
+    before = scans_allowed()
+    for query in QUERIES:
+        matches = BestMatch(Sample.objects.filter(owner=fixed_library), query).matches
+        expected = sorted(matches.values_list("pk", flat=True))
+        with found_through_the_index():
+            if connection.vendor == "postgresql":
+                assert scans_allowed() == "off"
+            assert sorted(matches.values_list("pk", flat=True)) == expected
+            assert matches.order_by()[:1001].count() == len(expected)
+    assert scans_allowed() == before
