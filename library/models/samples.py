@@ -330,6 +330,8 @@ class Sample(models.Model):
                 ("genre",),  # The genres offered in the filter, grouped from the index alone.
                 ("source_path", "tempo_bpm"),
                 ("created_at",),
+                # Also the "sort by rating" order on SQLite; PostgreSQL has its own
+                # index for that (migration 0021: NULLS LAST cannot be declared here).
                 ("rating",),
                 ("-last_played_at",),
             ),
