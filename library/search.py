@@ -236,17 +236,17 @@ def found_through_the_index():
         yield
         return
     scans = ("enable_seqscan", "enable_indexscan")
+    # Settings local to a transaction: an error rolls them back with it, and
+    # on success they are put back, in case a transaction encloses this one.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT current_setting(%s), current_setting(%s)", scans)
         saved = cursor.fetchone()
         cursor.execute("SELECT set_config(%s, 'off', true), set_config(%s, 'off', true)", scans)
-        try:
-            yield
-        finally:
-            cursor.execute(
-                "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
-                [scans[0], saved[0], scans[1], saved[1]],
-            )
+        yield
+        cursor.execute(
+            "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
+            [scans[0], saved[0], scans[1], saved[1]],
+        )
 
 
 class BestMatch:

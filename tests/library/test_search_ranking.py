@@ -3,7 +3,7 @@
 import random
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.urls import reverse
 
 from library.filters import LibraryFilterForm
@@ -192,4 +192,9 @@ def test_a_search_counted_through_the_index_finds_every_match_and_leaves_the_pla
                 assert scans_allowed() == "off"
             assert sorted(matches.values_list("pk", flat=True)) == expected
             assert matches.order_by()[:1001].count() == len(expected)
+    assert scans_allowed() == before
+    # A query that fails inside keeps its own error, and the settings are as before.
+    failing = pytest.raises(DatabaseError, match="no_such_table")
+    with failing, found_through_the_index(), connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM no_such_table")
     assert scans_allowed() == before
