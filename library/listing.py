@@ -40,20 +40,16 @@ def filtered_samples(request):
 
 
 class LibraryPaginator(Paginator):
-    """Pages that count at most `limit` matches, and say "limit+" beyond.
+    """Pages that count at most `limit` matches, and say "limit+" beyond."""
 
-    `counting` is a context for the count's query (a search's comes from the index).
-    """
-
-    def __init__(self, object_list, per_page, limit, counting=nullcontext):
+    def __init__(self, object_list, per_page, limit):
         super().__init__(object_list, per_page)
-        self.limit, self.counting = limit, counting
+        self.limit = limit
 
     @cached_property
     def count(self) -> int:
         # Unordered: any limit+1 rows will do, and sorting them all is the cost.
-        with self.counting():
-            return self.object_list.order_by()[: self.limit + 1].count()
+        return self.object_list.order_by()[: self.limit + 1].count()
 
     @property
     def count_is_limited(self) -> bool:
@@ -77,15 +73,19 @@ def sample_page(form, samples, number):
     searched = form.is_bound and bool(form.cleaned_data.get("q"))
     best_match = form.best_match
     counted = samples if best_match is None else best_match.matches
-    limit, counting = (
-        (SEARCH_COUNT_LIMIT, found_through_the_index) if searched else (COUNT_LIMIT, nullcontext)
-    )
-    page = LibraryPaginator(counted.only("pk"), PAGE_SIZE, limit, counting).get_page(number)
+    # A search's count, and the ranking of its matches when they are few, come
+    # through the full-text index (PostgreSQL) in one short transaction.
+    counting = found_through_the_index if searched else nullcontext
+    limit = SEARCH_COUNT_LIMIT if searched else COUNT_LIMIT
+    with counting():
+        page = LibraryPaginator(counted.only("pk"), PAGE_SIZE, limit).get_page(number)
+        few = best_match is not None and not page.paginator.count_is_limited
+        if few:
+            ids = best_match.ids((page.number - 1) * PAGE_SIZE, PAGE_SIZE, few=True)
     if best_match is None:
         ids = [sample.pk for sample in page.object_list]
-    else:
-        few = not page.paginator.count_is_limited
-        ids = best_match.ids((page.number - 1) * PAGE_SIZE, PAGE_SIZE, few=few)
+    elif not few:
+        ids = best_match.ids((page.number - 1) * PAGE_SIZE, PAGE_SIZE)
     page.object_list = rows_in_order(ids)
     return page
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -223,8 +224,12 @@ def test_list_query_count_is_fixed(
         SampleTag.objects.create(sample=make_sample(user), tag=tag)
     client = client_for(user)
     # Session, user, count, ids (one query per name rank: two for one word), rows,
-    # tags of the rows, tag and genre choices, kits.
-    with django_assert_max_num_queries(10):
+    # tags of the rows, tag and genre choices, kits. On PostgreSQL the count and
+    # the ranking share a short transaction that reads them through the index:
+    # a savepoint here (BEGIN in a view), turning table scans off, putting them
+    # back (only inside a longer transaction, as here), and its end.
+    budget = 10 + (4 if connection.vendor == "postgresql" else 0)
+    with django_assert_max_num_queries(budget):
         client.get(URL, {"q": "sample", "kind": ""})
 
 
