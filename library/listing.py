@@ -40,16 +40,21 @@ def filtered_samples(request):
 
 
 class LibraryPaginator(Paginator):
-    """Pages that count at most `limit` matches, and say "limit+" beyond."""
+    """Pages that count at most `limit` matches, and say "limit+" beyond.
 
-    def __init__(self, object_list, per_page, limit):
+    `ordered_count` counts in the list's own order: one read from an index
+    in that order stops at the limit.
+    """
+
+    def __init__(self, object_list, per_page, limit, *, ordered_count=False):
         super().__init__(object_list, per_page)
-        self.limit = limit
+        self.limit, self.ordered_count = limit, ordered_count
 
     @cached_property
     def count(self) -> int:
-        # Unordered: any limit+1 rows will do, and sorting them all is the cost.
-        return self.object_list.order_by()[: self.limit + 1].count()
+        # Otherwise unordered: any limit+1 rows will do, and sorting them all is the cost.
+        counted = self.object_list if self.ordered_count else self.object_list.order_by()
+        return counted[: self.limit + 1].count()
 
     @property
     def count_is_limited(self) -> bool:
@@ -78,7 +83,9 @@ def sample_page(form, samples, number):
     counting = found_through_the_index if searched else nullcontext
     limit = SEARCH_COUNT_LIMIT if searched else COUNT_LIMIT
     with counting():
-        page = LibraryPaginator(counted.only("pk"), PAGE_SIZE, limit).get_page(number)
+        walked = best_match is not None and best_match.walks_index
+        paginator = LibraryPaginator(counted.only("pk"), PAGE_SIZE, limit, ordered_count=walked)
+        page = paginator.get_page(number)
         few = best_match is not None and not page.paginator.count_is_limited
         if few:
             ids = best_match.ids((page.number - 1) * PAGE_SIZE, PAGE_SIZE, few=True)
