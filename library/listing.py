@@ -86,13 +86,14 @@ def sample_page(form, samples, number):
         walked = best_match is not None and best_match.walks_index
         paginator = LibraryPaginator(counted.only("pk"), PAGE_SIZE, limit, ordered_count=walked)
         page = paginator.get_page(number)
-        few = best_match is not None and not page.paginator.count_is_limited
+        offset = (page.number - 1) * PAGE_SIZE
+        few = best_match is not None and not paginator.count_is_limited
         if few:
-            ids = best_match.ids((page.number - 1) * PAGE_SIZE, PAGE_SIZE, few=True)
+            ids = best_match.ids(offset, PAGE_SIZE, few=True)
     if best_match is None:
         ids = [sample.pk for sample in page.object_list]
     elif not few:
-        ids = best_match.ids((page.number - 1) * PAGE_SIZE, PAGE_SIZE)
+        ids = best_match.ids(offset, PAGE_SIZE)
     page.object_list = rows_in_order(ids)
     return page
 
