@@ -33,5 +33,10 @@ def weekly_integrity_check() -> int:
 
 
 def refresh_planner_statistics() -> None:
-    """Gather the query planner's statistics (after an import, and once a day)."""
+    """Gather the query planner's statistics (once a day)."""
     statistics.refresh()
+
+
+def refresh_stale_planner_statistics() -> bool:
+    """After an import: gather the statistics if the library's size has moved a tenth."""
+    return statistics.refresh_if_stale()

@@ -161,9 +161,9 @@ class Batch(Job):
         # Files announced but never sent (a closed browser tab) no longer count.
         self.total_files = max(self.processed_files, 0)
         self.save(update_fields=["status", "error", "finished_at", "total_files"])
-        # The library has grown: the planner's statistics should say so (SQLite
-        # keeps none by itself). Queued after the batch's analysis.
-        transaction.on_commit(lambda: async_task("core.tasks.refresh_planner_statistics"))
+        # The library has grown: once by a tenth, the planner's statistics should
+        # say so (SQLite keeps none by itself). Queued after the batch's analysis.
+        transaction.on_commit(lambda: async_task("core.tasks.refresh_stale_planner_statistics"))
         return self
 
     def restart(self) -> None:

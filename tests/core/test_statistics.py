@@ -1,5 +1,8 @@
 """The query planner's statistics: gathered after migrating, when an import ends, and daily.
 
+After an import and at a start with nothing to migrate, only once the library's
+size has moved a tenth from what they say.
+
 SQLite keeps none by itself; these tests read what the planner believes the
 sample table holds (SQLite's sqlite_stat1, PostgreSQL's pg_class.reltuples).
 """
@@ -13,27 +16,13 @@ from django.db import connection
 from django_q.models import OrmQ, Schedule
 
 from core import statistics
-from core.tasks import refresh_planner_statistics
+from core.statistics import planner_rows
+from core.tasks import refresh_planner_statistics, refresh_stale_planner_statistics
 from imports.models import Batch
 
 # Fewer samples than PostgreSQL's autovacuum needs before it analyses by itself,
 # and a different number in each test: PostgreSQL's ANALYZE writes the row
 # count in place, so a rolled-back test leaves its count behind.
-
-
-def planner_rows(table: str) -> int | None:
-    """The row count the planner's statistics give for a table, or None without any."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
-            if cursor.fetchone() is None:
-                return None
-            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s LIMIT 1", [table])
-            found = cursor.fetchone()
-            return int(found[0].split()[0]) if found else None
-        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
-        rows = cursor.fetchone()[0]
-        return None if rows < 0 else int(rows)
 
 
 def fill(make_sample, user, count: int) -> None:
@@ -48,6 +37,46 @@ def test_a_refresh_tells_the_planner_how_many_samples_there_are(make_sample, use
     statistics.refresh()
 
     assert planner_rows("library_sample") == 37
+
+
+def test_after_an_import_statistics_are_gathered_once_the_library_grew_a_tenth(make_sample, user):
+    fill(make_sample, user, 50)
+    statistics.refresh()
+    fill(make_sample, user, 5)  # 55: a tenth more, not more than that.
+
+    assert refresh_stale_planner_statistics() is False
+    assert planner_rows("library_sample") == 50
+
+    fill(make_sample, user, 1)
+
+    assert refresh_stale_planner_statistics() is True
+    assert planner_rows("library_sample") == 56
+
+
+def test_a_library_without_statistics_gets_them(make_sample, user):
+    fill(make_sample, user, 3)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM sqlite_stat1")
+    else:
+        # PostgreSQL cannot forget a table's statistics: a count far from them is as stale.
+        statistics.refresh()
+        fill(make_sample, user, 4)
+
+    assert statistics.refresh_if_stale() is True
+    assert planner_rows("library_sample") == (3 if connection.vendor == "sqlite" else 7)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_start_with_nothing_to_migrate_keeps_statistics_that_still_hold(make_sample, user):
+    call_command("migrate", verbosity=0)
+    fill(make_sample, user, 60)
+    statistics.refresh()
+    make_sample(user)
+
+    call_command("migrate", verbosity=0)
+
+    assert planner_rows("library_sample") == 60
 
 
 @pytest.mark.django_db(transaction=True)
@@ -71,7 +100,7 @@ def test_an_import_batch_that_ends_queues_a_refresh(
         batch.finish()
 
     queued = [task.task["func"] for task in OrmQ.objects.all()]
-    assert queued == ["core.tasks.refresh_planner_statistics"]
+    assert queued == ["core.tasks.refresh_stale_planner_statistics"]
 
 
 def test_the_daily_schedule_refreshes_the_statistics(make_sample, user):
