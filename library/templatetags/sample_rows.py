@@ -1,10 +1,10 @@
 """`{% sample_row sample index_url %}`: one row of the library's list, drawn in Python.
 
 The list draws 50 rows on every page, filter and search. As template markup a
-row is about sixty nodes, and the 50 rows took 14-25 ms to render, as long as
+row is about sixty nodes, and the 50 rows took 24-27 ms to render, as long as
 the page's SQL (100,000 samples on PostgreSQL, measured); format_html() per
 cell was no faster (17 ms: its lazy-aware escaping wraps every argument). Built
-here with the standard library's escape, the same markup takes a few ms.
+here with the standard library's escape, the same markup takes 5-6 ms.
 """
 
 from html import escape
