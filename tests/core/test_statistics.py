@@ -80,6 +80,19 @@ def test_a_start_with_nothing_to_migrate_keeps_statistics_that_still_hold(make_s
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_migration_that_applies_something_refreshes_them(make_sample, user):
+    call_command("migrate", verbosity=0)
+    fill(make_sample, user, 70)
+    statistics.refresh()
+    make_sample(user)  # 71: within a tenth of what the statistics say.
+    call_command("migrate", "core", "0004", verbosity=0)
+
+    call_command("migrate", verbosity=0)
+
+    assert planner_rows("library_sample") == 71
+
+
+@pytest.mark.django_db(transaction=True)
 def test_migrating_leaves_the_planner_statistics_of_the_data_it_finds(make_sample, user):
     fill(make_sample, user, 41)
 
