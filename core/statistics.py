@@ -48,9 +48,11 @@ def planner_rows(table: str, using: str = DEFAULT_DB_ALIAS) -> int | None:
             cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
             if cursor.fetchone() is None:
                 return None
-            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s LIMIT 1", [table])
-            found = cursor.fetchone()
-            return int(found[0].split()[0]) if found else None
+            # One row per index, each starting with the rows it holds: a partial
+            # index (live samples, favourites) holds fewer than the table.
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [table])
+            counts = [int(stat.split()[0]) for (stat,) in cursor.fetchall()]
+            return max(counts) if counts else None
         cursor.execute(
             "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)",
             [connection.ops.quote_name(table)],

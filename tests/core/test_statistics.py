@@ -133,3 +133,14 @@ def test_the_daily_schedule_refreshes_the_statistics(make_sample, user):
     assert planner_rows("library_sample") == 43
     migration.delete_schedule(apps, None)
     assert not Schedule.objects.filter(name=migration.NAME).exists()
+
+
+def test_samples_in_the_trash_count_as_the_statistics_count_them(make_sample, user):
+    for number in range(13):
+        sample = make_sample(user, is_favorite=number == 0)
+        if number < 5:
+            sample.move_to_trash()
+    statistics.refresh()
+
+    assert planner_rows("library_sample") == 13
+    assert statistics.stale() is False
