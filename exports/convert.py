@@ -5,6 +5,7 @@ mix channels, resample with soxr, measure, then render: trim, gain, TPDF dither,
 quantise, pad and write. Measuring and rendering are two passes over the same
 blocks: a short file is decoded once and kept in memory as float32, a long one
 is streamed twice in blocks so a 10-minute loop never sits in memory whole.
+A slice converts only a range of its parent's frames, faded at both ends.
 """
 
 import contextlib
@@ -48,6 +49,10 @@ class _Plan:
     bit_depth: int
     container: str
     quality: str
+    # The source frames converted: [start, start + length), faded over `fade` at each end.
+    start: int
+    length: int
+    fade: int
 
     @property
     def resampled(self) -> bool:
@@ -91,20 +96,9 @@ class _Render:
 
 def inspect_source(src_path: str | os.PathLike) -> SourceInfo:
     """Read a source's header; raise ConversionError if it cannot become a sample."""
-    path = os.fspath(src_path)
-    name = os.path.basename(path)
-    try:
-        info = sf.info(path)
-    except (RuntimeError, OSError, TypeError) as error:
-        raise UnreadableAudioError(f'"{name}" could not be opened as audio.') from error
-    if info.frames <= 0:
-        raise EmptyAudioError(f'"{name}" contains no audio.')
-    if info.frames > MAX_SECONDS * info.samplerate:
-        raise SampleTooLongError(
-            f'"{name}" is {_minutes(info.frames / info.samplerate)} long, but the SP-404MK2 '
-            f"takes samples of at most {MAX_SECONDS // 60} minutes. Trim or split it first."
-        )
-    return SourceInfo(path, info.frames, info.samplerate, info.channels, info.format, info.subtype)
+    source = _read_header(src_path)
+    _source_range(source, None)  # refuses more than 16 minutes
+    return source
 
 
 def convert(
@@ -113,9 +107,13 @@ def convert(
     options: ExportOptions = DEFAULT_OPTIONS,
     *,
     seed: int | None = None,
+    frames: tuple[int, int] | None = None,
+    fade_frames: int = 0,
 ) -> ConversionResult:
-    """Convert one source into an SP-404MK2-ready file at dst_path, or into an open empty file."""
-    plan = _plan(inspect_source(src_path), options)
+    """Convert a source, or its frames [start, end) at its own rate, to dst_path or an open file."""
+    source = _read_header(src_path)
+    start, length = _source_range(source, frames)
+    plan = _plan(source, options, start, length, fade_frames)
     blocks = _block_source(plan)
     levels = _measure(blocks(), 10 ** (options.trim_threshold_dbfs / 20))
     render = _render_settings(levels, plan, options)
@@ -124,18 +122,18 @@ def convert(
     dither = rng if render.dither else None
     if isinstance(dst_path, str | os.PathLike):
         destination = os.fspath(dst_path)
-        frames = _write_atomically(blocks(), destination, render, plan, dither)
+        written = _write_atomically(blocks(), destination, render, plan, dither)
         size = os.path.getsize(destination)
     else:
         # The caller opened the file (and decides whether it is kept).
         destination = ""
-        frames = _write(blocks(), dst_path, render, plan, dither)
+        written = _write(blocks(), dst_path, render, plan, dither)
         size = dst_path.seek(0, os.SEEK_END)
     return ConversionResult(
         path=destination,
         format=options.format,
-        frames=frames,
-        duration=frames / options.sample_rate,
+        frames=written,
+        duration=written / options.sample_rate,
         sample_rate=options.sample_rate,
         channels=plan.channels,
         bit_depth=options.bit_depth,
@@ -149,17 +147,58 @@ def convert(
     )
 
 
-def _plan(source: SourceInfo, options: ExportOptions) -> _Plan:
-    """Decide output channels, rate and resampling quality for a source."""
+def _read_header(src_path: str | os.PathLike) -> SourceInfo:
+    """A source's header; raise ConversionError if it is not audio or holds none."""
+    path = os.fspath(src_path)
+    name = os.path.basename(path)
+    try:
+        info = sf.info(path)
+    except (RuntimeError, OSError, TypeError) as error:
+        raise UnreadableAudioError(f'"{name}" could not be opened as audio.') from error
+    if info.frames <= 0:
+        raise EmptyAudioError(f'"{name}" contains no audio.')
+    return SourceInfo(path, info.frames, info.samplerate, info.channels, info.format, info.subtype)
+
+
+def _source_range(source: SourceInfo, frames: tuple[int, int] | None) -> tuple[int, int]:
+    """The first frame and frame count to convert: the whole file, or a range cut at its end."""
+    name = os.path.basename(source.path)
+    start, end = (0, source.frames) if frames is None else frames
+    if start < 0:
+        raise ValueError(f"A slice cannot start before the first frame (start={start}).")
+    # A slice marked on a longer decode of its parent (or a rounded end) keeps what exists.
+    length = min(end, source.frames) - start
+    if length <= 0:
+        raise EmptyAudioError(
+            f'The slice from frame {start} to {end} of "{name}" holds no audio '
+            f"(the file has {source.frames} frames)."
+        )
+    # Only the range becomes a sample: a long parent is fine if the slice is short.
+    if length > MAX_SECONDS * source.sample_rate:
+        what = f'"{name}"' if frames is None else f'The slice of "{name}"'
+        raise SampleTooLongError(
+            f"{what} is {_minutes(length / source.sample_rate)} long, but the SP-404MK2 "
+            f"takes samples of at most {MAX_SECONDS // 60} minutes. Trim or split it first."
+        )
+    return start, length
+
+
+def _plan(
+    source: SourceInfo, options: ExportOptions, start: int, length: int, fade_frames: int
+) -> _Plan:
+    """Decide output channels, rate, resampling quality and fade length for a source range."""
+    if fade_frames < 0:
+        raise ValueError(f"fade_frames cannot be negative ({fade_frames}).")
     channels = 1 if options.mono else min(source.channels, 2)
-    return _Plan(
-        source, channels, options.sample_rate, options.bit_depth, options.container, options.quality
-    )
+    # The fade-in and fade-out never overlap: each gets at most half the range.
+    fade = min(fade_frames, length // 2)
+    output = (options.sample_rate, options.bit_depth, options.container, options.quality)
+    return _Plan(source, channels, *output, start, length, fade)
 
 
 def _block_source(plan: _Plan) -> Callable[[], Iterator[np.ndarray]]:
     """A way to go over the converted blocks twice: kept if short, re-streamed if long."""
-    if plan.source.frames <= IN_MEMORY_FRAMES:
+    if plan.length <= IN_MEMORY_FRAMES:
         kept = list(_converted_blocks(plan, in_memory=True))
         return lambda: _views_of_block_size(kept)
     return lambda: _converted_blocks(plan, in_memory=False)
@@ -179,24 +218,53 @@ def _converted_blocks(plan: _Plan, *, in_memory: bool) -> Iterator[np.ndarray]:
         resampler = soxr.ResampleStream(
             plan.source.sample_rate, plan.sample_rate, plan.channels, "float32", plan.quality
         )
+    position = 0
     with sf.SoundFile(plan.source.path) as audio:
-        for block in _decoded_blocks(audio, in_memory=in_memory):
+        for block in _decoded_blocks(audio, plan, in_memory=in_memory):
             if plan.source.pcm_bits is None:
                 # A float file may hold NaN or infinity; the resampler would smear it.
                 np.nan_to_num(block, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+            if plan.fade:
+                _fade(block, position, plan)
+            position += len(block)
             mixed = _mix_channels(block, plan.channels)
             yield resampler.resample_chunk(mixed) if resampler else mixed
     if resampler:
         yield resampler.resample_chunk(np.zeros((0, plan.channels), np.float32), last=True)
 
 
-def _decoded_blocks(audio: sf.SoundFile, *, in_memory: bool) -> Iterator[np.ndarray]:
-    """The whole file as one float32 array, or blocks read into one reused buffer."""
+def _decoded_blocks(audio: sf.SoundFile, plan: _Plan, *, in_memory: bool) -> Iterator[np.ndarray]:
+    """The range as one float32 array, or blocks of it read into one reused buffer."""
+    # Only the range is decoded: a slice of a long loop never reads the rest of it.
+    audio.seek(plan.start)
     if in_memory:
-        yield audio.read(dtype="float32", always_2d=True)
+        yield audio.read(plan.length, dtype="float32", always_2d=True)
         return
     # Reusing the buffer is safe: a streamed block is used up before the next read.
-    yield from audio.blocks(out=np.empty((BLOCK_FRAMES, audio.channels), np.float32))
+    buffer = np.empty((BLOCK_FRAMES, audio.channels), np.float32)
+    yield from audio.blocks(frames=plan.length, out=buffer)
+
+
+def _fade(block: np.ndarray, position: int, plan: _Plan) -> None:
+    """Fade in the range's first plan.fade frames and out its last, where block holds them."""
+    end = position + len(block)
+    if position < plan.fade:
+        head = block[: plan.fade - position]
+        head *= _fade_in_gains(plan.fade, position, position + len(head))
+    tail_start = max(position, plan.length - plan.fade)
+    if tail_start < end:
+        # The fade-out is the fade-in backwards, counted from the range's last frame.
+        gains = _fade_in_gains(plan.fade, plan.length - end, plan.length - tail_start)
+        block[tail_start - position :] *= gains[::-1]
+
+
+def _fade_in_gains(fade: int, first: int, stop: int) -> np.ndarray:
+    """Gains for frames first..stop-1 of a fade-in fade frames long, as a float32 column."""
+    # A raised cosine rather than a straight ramp: it leaves zero and reaches full
+    # level with zero slope, so neither end of a short declick fade adds a corner
+    # (a faint click of its own), and two half-range fades meet smoothly.
+    phase = np.arange(first, stop) * (np.pi / fade)
+    return (0.5 - 0.5 * np.cos(phase)).astype(np.float32)[:, None]
 
 
 def _mix_channels(block: np.ndarray, channels: int) -> np.ndarray:
@@ -243,7 +311,8 @@ def _render_settings(levels: _Levels, plan: _Plan, options: ExportOptions) -> _R
 def _is_bit_exact_copy(plan: _Plan, gain: float) -> bool:
     """Whether every source sample lands unchanged on an output step."""
     source_bits = plan.source.pcm_bits
-    unchanged = gain == 1.0 and not (plan.resampled or plan.mixed)
+    # A fade scales samples; a range without one copies them as they are.
+    unchanged = gain == 1.0 and not (plan.resampled or plan.mixed or plan.fade)
     return unchanged and source_bits is not None and source_bits <= plan.bit_depth
 
 
