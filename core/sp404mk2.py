@@ -9,6 +9,7 @@ PADS_PER_BANK = 16
 MAX_NAME_LENGTH = 23  # Characters of a sample's name on the unit.
 SCREEN_LENGTH = 16  # Characters the screen shows of a name at once.
 MAX_SAMPLE_SECONDS = 16 * 60  # The longest sample the unit takes.
+MIN_SAMPLE_SECONDS = 0.1  # Shorter files may fail to import on the unit.
 MAX_PAD_VOLUME = 127
 PAD_PITCH_RANGE = 12  # Semitones either way.
 

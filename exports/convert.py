@@ -31,6 +31,7 @@ from exports.options import (
     SourceInfo,
     UnreadableAudioError,
 )
+from library.chops import fade_in_gains
 
 BLOCK_FRAMES = 1 << 16
 # Sources up to this many frames (about 44 s at 48 kHz) are decoded once and kept.
@@ -250,21 +251,12 @@ def _fade(block: np.ndarray, position: int, plan: _Plan) -> None:
     end = position + len(block)
     if position < plan.fade:
         head = block[: plan.fade - position]
-        head *= _fade_in_gains(plan.fade, position, position + len(head))
+        head *= fade_in_gains(plan.fade, position, position + len(head))
     tail_start = max(position, plan.length - plan.fade)
     if tail_start < end:
         # The fade-out is the fade-in backwards, counted from the range's last frame.
-        gains = _fade_in_gains(plan.fade, plan.length - end, plan.length - tail_start)
+        gains = fade_in_gains(plan.fade, plan.length - end, plan.length - tail_start)
         block[tail_start - position :] *= gains[::-1]
-
-
-def _fade_in_gains(fade: int, first: int, stop: int) -> np.ndarray:
-    """Gains for frames first..stop-1 of a fade-in fade frames long, as a float32 column."""
-    # A raised cosine rather than a straight ramp: it leaves zero and reaches full
-    # level with zero slope, so neither end of a short declick fade adds a corner
-    # (a faint click of its own), and two half-range fades meet smoothly.
-    phase = np.arange(first, stop) * (np.pi / fade)
-    return (0.5 - 0.5 * np.cos(phase)).astype(np.float32)[:, None]
 
 
 def _mix_channels(block: np.ndarray, channels: int) -> np.ndarray:

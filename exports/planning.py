@@ -1,11 +1,16 @@
 """Deciding what an export contains and where each file goes inside it."""
 
+import re
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 
 from core.models import ExportOrganisation
+from exports.naming import MAX_STEM_LENGTH
 from exports.sp404 import bpm_range_folder, folder_name, pad_file_name, safe_stem, unique_name
+
+# A slice's name as the chop editor gives it: the loop's name, then " s01".
+SLICE_NUMBER = re.compile(r"^(?P<loop>.*\S)\s+(?P<number>s\d{2})$")
 
 
 class ExportRefused(Exception):
@@ -46,9 +51,7 @@ def planned_path(export, sample, bank: str, pad_number, taken: dict) -> str:
     organisation = export.organisation
     if organisation == ExportOrganisation.KIT and bank:
         folder = f"{top}/{bank}"
-        stem = pad_file_name(
-            pad_number, safe_stem(sample.name, max_length=20, uppercase=export.uppercase)
-        )
+        stem = pad_file_name(pad_number, sample_stem(sample, 20, export.uppercase))
     else:
         if organisation == ExportOrganisation.GENRE:
             folder = f"{top}/{folder_name(sample.genre or 'No genre', uppercase=export.uppercase)}"
@@ -56,10 +59,22 @@ def planned_path(export, sample, bank: str, pad_number, taken: dict) -> str:
             folder = f"{top}/{bpm_range_folder(sample.tempo_bpm)}"
         else:
             folder = top
-        stem = safe_stem(sample.name, uppercase=export.uppercase)
+        stem = sample_stem(sample, None, export.uppercase)
     extension = export.options().extension
     name = unique_name(stem, extension, taken.setdefault(folder, set()))
     return f"{folder}/{name}"
+
+
+def sample_stem(sample, max_length: int | None, uppercase: bool) -> str:
+    """A safe file stem for the sample; a slice keeps its number ("AMEN BRK s01") whatever
+    has to be cut from its loop's name."""
+    limit = {"max_length": max_length} if max_length else {}
+    numbered = SLICE_NUMBER.match(sample.name) if sample.parent_id else None
+    if numbered is None:
+        return safe_stem(sample.name, uppercase=uppercase, **limit)
+    number = numbered["number"].upper() if uppercase else numbered["number"]
+    room = (max_length or MAX_STEM_LENGTH) - len(number) - 1
+    return f"{safe_stem(numbered['loop'], max_length=room, uppercase=uppercase)} {number}"
 
 
 def top_folder(export) -> str:

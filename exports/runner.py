@@ -26,6 +26,7 @@ from exports.folders import UnsafeFolder
 from exports.models import Export, ExportItem
 from exports.planning import allowed_roots, top_folder
 from exports.sp404 import ConversionError, PadMapRow, convert, pad_map_text, verify
+from library import chops
 from library.music import camelot
 
 logger = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ def convert_item(item: ExportItem, folder: int, options) -> None:
     inside = item.output_name.split("/", 1)[-1]
     try:
         with folders.new_file(folder, inside) as output:
-            result = convert(Path(item.sample.file.path), output, options)
+            result = convert(Path(item.sample.file.path), output, options, **slice_of(item.sample))
             check = verify(inside, result, written=output)
             if not check.ok:
                 raise ConversionError("; ".join(check.problems))
@@ -151,6 +152,16 @@ def convert_item(item: ExportItem, folder: int, options) -> None:
         verification=f"Verified: {summary}",
         warnings=" ".join(result.warnings),
     )
+
+
+def slice_of(sample) -> dict:
+    """For a loop's slice, its frames of the loop's file and the fade at its edges."""
+    if sample.parent_id is None:
+        return {}
+    return {
+        "frames": (sample.start_frame, sample.end_frame),
+        "fade_frames": chops.frames_of(chops.FADE_MS, sample.sample_rate),
+    }
 
 
 def mark(item: ExportItem, status: str, **fields) -> None:

@@ -135,7 +135,8 @@ def import_files(owner, files: list[tuple[Path, str]]) -> list[Outcome]:
     ]
     digests = [entry.sha256 for entry in hashed if isinstance(entry, Hashed)]
     try:
-        found = Sample.objects.filter(owner=owner, sha256__in=digests)
+        # Stored files only: a loop's slices carry its hash too.
+        found = Sample.objects.filter(owner=owner, sha256__in=digests, parent__isnull=True)
         existing = {sample.sha256: sample for sample in found}
     except Exception as error:  # Nothing is stored yet: each file fails, and says why.
         logger.exception("Importing %s files stopped", len(files))
@@ -274,7 +275,7 @@ def _save_one(entry: Staged) -> Outcome:
             sample = Sample.objects.create(**entry.fields)
     except IntegrityError:
         # The same content arrived through another request at the same moment.
-        existing = Sample.objects.filter(owner=owner, sha256=sha256).first()
+        existing = Sample.objects.filter(owner=owner, sha256=sha256, parent__isnull=True).first()
         if existing is None:
             _remove_copies([entry])
             raise

@@ -6,7 +6,7 @@ from django.dispatch import receiver
 from kits.models import Kit, KitPad, KitPadRemoval
 from library import bulk
 from library.forms import posted_ids
-from library.signals import purging
+from library.signals import purging, released
 
 
 @bulk.register("kit", "Add to kit", input_template="kits/bulk_kit_input.html")
@@ -32,9 +32,10 @@ def add_to_kit(request, samples, ids):
     messages.add_message(request, level, " ".join(parts))
 
 
-@receiver(purging)
+@receiver([purging, released])
 def clear_pads(sender, sample, **kwargs):
-    """Empty the pads that hold a sample about to be deleted, leaving a note on each kit."""
+    """Empty the pads that hold a sample about to be deleted or taken off its pads,
+    leaving a note on each kit."""
     pads = list(KitPad.objects.filter(sample=sample))
     KitPadRemoval.objects.bulk_create(
         KitPadRemoval(

@@ -127,6 +127,20 @@ class Kit(models.Model):
                 for number, (sample, pitch) in chosen.items()
             ]
 
+    def send_slices(self, bank: str, slices) -> list["KitPad"]:
+        """Put a loop's slices on a bank's pads 1, 2, ... in the order given, all or none.
+
+        A pad keeps its settings (volume, pitch...) when a slice replaces what it held.
+        """
+        slices = list(slices)
+        if len(slices) > PADS_PER_BANK:
+            raise ValidationError(
+                f"A bank has {PADS_PER_BANK} pads; {len(slices)} slices do not fit. "
+                "Chop into fewer, or send them in two banks."
+            )
+        with transaction.atomic():
+            return [self.assign(bank, number, row) for number, row in enumerate(slices, start=1)]
+
     def move_pad(self, from_bank, from_pad, to_bank, to_pad) -> list["KitPad"]:
         """Move a pad's sample and options to another pad, swapping if that one is taken."""
         self.check_slot(from_bank, from_pad)

@@ -10,14 +10,18 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from core.sp404mk2 import BANKS, PADS_PER_BANK
+from core.sp404mk2 import BANKS, MIN_SAMPLE_SECONDS, PADS_PER_BANK
 from kits import suggest
 from kits.forms import BANK_CHOICES, AssignForm, FillForm, MoveForm, PadOptionsForm, SlotForm
 from kits.grid import KitLayout
+from kits.models import Kit
 from kits.pages import kit_url, owned_kit
+from library.forms import posted_ids
+from library.models import Sample
 from library.music import signed
 
 PAD_ID = re.compile(r"pad-([A-J])-(\d{1,2})")
@@ -149,3 +153,36 @@ def fill(request, pk):
     proposal = suggest.fill_bank(kit, bank)
     context = {"kit": kit, "bank": bank, "proposal": proposal}
     return TemplateResponse(request, "kits/fill_bank.html", context)
+
+
+@require_POST
+def send_slices(request):
+    """Put a chopped loop's slices on a bank's pads in the order posted (by time when none)."""
+    loop = get_object_or_404(
+        Sample.objects.owned_by(request.user).alive(), pk=request.POST.get("loop") or 0
+    )
+    back = reverse("library:sample_detail", args=[loop.pk]) + "#chop"
+    kit = Kit.objects.owned_by(request.user).filter(pk__in=posted_ids([request.POST.get("kit")]))
+    bank = request.POST.get("bank", "")
+    if not kit.exists() or bank not in BANKS:
+        messages.error(request, "Choose one of your kits and a bank to send the slices to.")
+        return redirect(back)
+    slices = loop.slices.alive().in_bulk()
+    order = [pk for pk in posted_ids(request.POST.getlist("slices")) if pk in slices]
+    chosen = [slices[pk] for pk in order] or sorted(
+        slices.values(), key=lambda row: row.start_frame
+    )
+    kit = kit.get()
+    try:
+        pads = kit.send_slices(bank, chosen)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+        return redirect(back)
+    short = sum(1 for pad in pads if pad.sample.duration < MIN_SAMPLE_SECONDS)
+    note = f"Sent {len(pads)} slices of “{loop.name}” to bank {bank}, pads 1-{len(pads)}."
+    if short:
+        note += (
+            f" {short} {'is' if short == 1 else 'are'} shorter than 100 ms: see the pads' warnings."
+        )
+    messages.add_message(request, messages.WARNING if short else messages.SUCCESS, note)
+    return redirect(kit_url(kit, bank))

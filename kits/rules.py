@@ -4,10 +4,10 @@ from collections import Counter
 from dataclasses import dataclass
 from statistics import median
 
-from core.sp404mk2 import MAX_SAMPLE_SECONDS
+from core.sp404mk2 import MAX_SAMPLE_SECONDS, MIN_SAMPLE_SECONDS
 from library.music import camelot, scale_pitch_classes, shift_to, signed
 
-MIN_DURATION = 0.1  # seconds; shorter files may fail to import on the unit
+MIN_DURATION = MIN_SAMPLE_SECONDS
 VOICES = 32
 STEREO_VOICE_LIMIT = 24  # warn when a bank's stereo pads alone take more voices than this
 TEMPO_TOLERANCE = 0.04  # relative; 4% is about ±4 BPM at 100 BPM

@@ -7,6 +7,7 @@ app_name = "kits"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.create, name="create"),
+    path("send-slices/", pad_views.send_slices, name="send_slices"),
     path("<int:pk>/", views.kit_detail, name="kit_detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/propose/", views.propose, name="propose"),

@@ -134,7 +134,9 @@ PROGRESS_EVERY = 50  # Pairs compared between progress reports.
 def confirmed(owner, pairs, progress=None) -> list[tuple[int, int, str]]:
     """The candidate pairs whose decoded audio matches, with the reason;
     `progress(checked, total)` hears how far it got."""
-    samples = Sample.objects.owned_by(owner).in_bulk({i for pair in pairs for i in pair})
+    # Stored files only: a loop's slices are parts of one file, not copies of another.
+    stored = Sample.objects.owned_by(owner).filter(parent__isnull=True)
+    samples = stored.in_bulk({i for pair in pairs for i in pair})
     hear_cached = lru_cache(maxsize=128)(lambda sample_id: hear(samples[sample_id]))
     matches = []
     for checked, (first, second) in enumerate(pairs):

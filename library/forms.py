@@ -1,6 +1,7 @@
 from django import forms
 
 from core.sp404mk2 import MAX_TEMPO_BPM, MIN_TEMPO_BPM
+from library import chops
 from library.models import Sample, Tag
 
 
@@ -50,3 +51,55 @@ def posted_ids(values) -> list[int]:
     # isascii: "²" is a digit to str.isdigit() but not to int().
     digits = (value for value in values if value.isascii() and value.isdigit())
     return [number for number in map(int, digits) if 0 < number <= MAX_ID]
+
+
+class ChopForm(forms.Form):
+    """How to cut a loop: at its transients, in equal parts, on its beats, by hand, or not at all."""
+
+    MODES = [
+        ("transients", "At transients"),
+        ("parts", "Equal parts"),
+        ("beats", "Every beat"),
+        ("half-beats", "Every half beat"),
+        ("hand", "By hand"),
+        ("clear", "No slices"),
+    ]
+    mode = forms.ChoiceField(choices=MODES)
+    parts = forms.TypedChoiceField(
+        choices=[(count, count) for count in chops.DIVISIONS], coerce=int, required=False
+    )
+    level = forms.ChoiceField(
+        choices=[(level, level.capitalize()) for level in chops.TRANSIENT_LEVELS], required=False
+    )
+    cuts = forms.CharField(required=False, help_text="Frames to cut at, separated by commas.")
+    snap = forms.BooleanField(required=False, label="Snap to zero crossings")
+
+    def clean_cuts(self):
+        text = self.cleaned_data["cuts"]
+        try:
+            cuts = [int(part) for part in text.replace(" ", "").split(",") if part]
+        except ValueError:
+            raise forms.ValidationError("Cuts are frame numbers separated by commas.") from None
+        if len(cuts) > chops.MAX_SLICES * 4:
+            raise forms.ValidationError("Too many cuts.")
+        return cuts
+
+    def cuts_for(self, loop, frames: int) -> list[int] | None:
+        """Where to cut this loop, or None with an error added to the form."""
+        mode = self.cleaned_data["mode"]
+        features = getattr(loop, "features", None)
+        if mode == "transients":
+            if features is None or (not features.onset_times and features.analysis_version < 4):
+                self.add_error(None, "Its transients are not known yet: analyse the loop again.")
+                return None
+            level = self.cleaned_data["level"] or "medium"
+            return chops.at_transients(features.onset_times, loop.sample_rate, frames, level)
+        if mode == "parts":
+            return chops.equal_parts(frames, self.cleaned_data["parts"] or 4)
+        if mode in {"beats", "half-beats"}:
+            if not loop.tempo_bpm:
+                self.add_error(None, "The loop has no tempo: set its BPM to cut on its beats.")
+                return None
+            per_beat = 2 if mode == "half-beats" else 1
+            return chops.on_beats(frames, loop.sample_rate, loop.tempo_bpm, per_beat)
+        return self.cleaned_data["cuts"] if mode == "hand" else []

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core.redirects import next_url
 from core.sp404mk2 import in_tempo_range
-from library import corrections
+from library import chop_views, corrections, slicing
 from library.audio import CONTENT_TYPES, ranged_file_response
 from library.forms import SampleEditForm, TagForm, posted_ids
 from library.models import Sample
@@ -53,6 +53,7 @@ def sample_detail(request, pk):
         # Validating wrote the refused values onto the instance; the page shows what is saved.
         sample.refresh_from_db()
     context = {
+        **(chop_views.editor_context(sample) if chop_views.can_chop(sample) else {}),
         "sample": sample,
         "form": form,
         "tag_form": TagForm(),
@@ -166,15 +167,29 @@ def rate(request, pk):
 @require_POST
 def trash(request, pk):
     sample = own_sample(request, pk, deleted_at__isnull=True)
+    if sample.slices.alive().exists():
+        return trash_loop(request, sample)
     sample.move_to_trash()
     messages.success(request, f"“{sample.name}” is in the trash for 30 days.")
+    return redirect(next_url(request, reverse("library:index")))
+
+
+def trash_loop(request, loop):
+    """A chopped loop goes with its slices; if slices are on pads, first ask about those pads."""
+    choice = request.POST.get("slices")
+    on_pads = loop.slices.alive().filter(kit_pads__isnull=False).distinct()
+    if choice not in {"keep", "off"} and on_pads.exists():
+        context = {"sample": loop, "on_pads": on_pads, "next": request.POST.get("next", "")}
+        return TemplateResponse(request, "library/trash_loop.html", context)
+    count = slicing.trash_loop(loop, off_pads=choice == "off")
+    messages.success(request, f"“{loop.name}” and its {count} slices are in the trash for 30 days.")
     return redirect(next_url(request, reverse("library:index")))
 
 
 @require_POST
 def restore(request, pk):
     sample = own_sample(request, pk, deleted_at__isnull=False)
-    sample.restore()
+    slicing.restore_loop(sample)
     messages.success(request, f"“{sample.name}” is back in the library.")
     return redirect(next_url(request, reverse("library:trash")))
 
@@ -192,6 +207,8 @@ def played(request, pk):
 def audio(request, pk):
     """The sample's playable audio, with byte ranges, to its owner and to shared kits' users."""
     sample = get_object_or_404(Sample.objects.playable_by(request.user), pk=pk)
+    if sample.parent_id is not None:
+        return chop_views.slice_audio_response(sample)
     name = sample.playable_name
     path = Path(settings.MEDIA_ROOT) / name
     content_type = CONTENT_TYPES.get(Path(name).suffix.lstrip("."), "application/octet-stream")

@@ -11,6 +11,8 @@ from library.models import Sample, SampleTag, Tag
 
 # A sample is about to be deleted for good (``sample``), inside the deleting transaction.
 purging = Signal()
+# A ``sample`` stays but leaves every pad it is on (its loop went to the trash with it).
+released = Signal()
 # An analysis of ``sample`` has been saved.
 analysed = Signal()
 # An imported ``sample`` has been analysed; ``alone`` when it came by itself, not in a batch.

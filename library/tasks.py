@@ -6,6 +6,7 @@ and record their state on the models; the pages read only that state.
 
 import logging
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -79,7 +80,8 @@ def make_preview(sample_id: int) -> str:
     if sample is None:
         return "skipped"
     name = write_preview(Path(sample.file.path), sample.sha256)
-    Sample.objects.filter(sha256=sample.sha256).update(preview=name)
+    # Slices play their own frames, never the whole file's preview.
+    Sample.objects.filter(sha256=sample.sha256, parent__isnull=True).update(preview=name)
     return name
 
 
@@ -160,6 +162,7 @@ def analysed_now(sample_ids: list[int]) -> dict[int, str]:
     own) took longer than its analysis: 7 of 14 ms.
     """
     from library import corrections
+    from library.analysis import load_audio
 
     statuses = dict.fromkeys(sample_ids, "skipped")
     # Ready already: a repeated delivery of work done. Missing: deleted meanwhile.
@@ -169,8 +172,10 @@ def analysed_now(sample_ids: list[int]) -> dict[int, str]:
     )
     heard = corrections.Corrections()
     results = {}
+    # A loop's slices come in one batch: its file is decoded once for all of them.
+    decode = lru_cache(maxsize=1)(load_audio)
     for sample in samples:
-        result = measured(sample)
+        result = measured(sample, decode)
         if result is None:
             statuses[sample.pk] = Sample.Status.FAILED
         else:
@@ -181,16 +186,25 @@ def analysed_now(sample_ids: list[int]) -> dict[int, str]:
     return statuses
 
 
-def measured(sample: Sample):
-    """The analysis of a sample's file, or None once the sample is marked failed."""
-    from library.analysis import AnalysisError, analyze
+def measured(sample: Sample, decode=None):
+    """The analysis of a sample's audio, or None once the sample is marked failed.
 
+    A slice is its loop's frames, analysed from the sound alone: the loop's
+    file and folder names describe the loop, not the hit cut from it.
+    """
+    from library.analysis import AnalysisError, analyze_decoded, load_audio
+
+    tempo_range = (settings.TEMPO_MIN_BPM, settings.TEMPO_MAX_BPM)
     try:
-        return analyze(
-            sample.file.path,
+        decoded = (decode or load_audio)(sample.file.path)
+        if sample.parent_id is not None:
+            decoded = decoded.cut(sample.start_frame, sample.end_frame)
+            return analyze_decoded(decoded, tempo_range=tempo_range)
+        return analyze_decoded(
+            decoded,
             name_hint=sample.original_filename,
             folder_hint=sample.source_path,
-            tempo_range=(settings.TEMPO_MIN_BPM, settings.TEMPO_MAX_BPM),
+            tempo_range=tempo_range,
         )
     except AnalysisError as error:
         mark_failed(sample.pk, str(error))

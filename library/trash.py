@@ -17,9 +17,13 @@ def purge(samples) -> int:
     """Delete these samples for good; returns how many were purged."""
     purged = 0
     for sample in samples.select_related(None).iterator():
+        if sample.parent_id and not Sample.objects.filter(pk=sample.pk).exists():
+            continue  # A slice already gone with its loop, purged earlier in this loop.
         files = [name for name in (sample.file.name, sample.preview.name) if name]
         with transaction.atomic():
-            purging.send(sender=Sample, sample=sample)
+            # A loop's slices are its frames: they go with it, off their pads first.
+            for part in [*sample.slices.all(), sample]:
+                purging.send(sender=Sample, sample=part)
             sample.delete()
         transaction.on_commit(lambda files=files: delete_unreferenced(files))
         purged += 1

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from library import organise_views, sample_views, views
+from library import chop_views, organise_views, sample_views, views
 
 app_name = "library"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("samples/<int:pk>/", sample_views.sample_detail, name="sample_detail"),
     path("samples/<int:pk>/row/", views.sample_row, name="sample_row"),
     path("samples/<int:pk>/similar/", views.similar, name="similar"),
+    path("samples/<int:pk>/chop/", chop_views.chop, name="chop"),
     path("duplicates/", views.duplicates, name="duplicates"),
     path("duplicates/scan/", views.scan_duplicates, name="scan_duplicates"),
     path("samples/<int:pk>/audio/", sample_views.audio, name="audio"),

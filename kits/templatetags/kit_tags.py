@@ -2,6 +2,7 @@
 
 from django import template
 
+from core.sp404mk2 import BANKS
 from kits.models import Kit
 
 register = template.Library()
@@ -17,3 +18,16 @@ def kits_of(user):
 def kits_using(sample):
     """The kits with the sample on one of their pads."""
     return Kit.objects.filter(pads__sample=sample).distinct()
+
+
+@register.inclusion_tag("kits/send_slices.html", takes_context=True)
+def send_slices_form(context, loop, slices):
+    """ "Send to bank": the user's kits and banks, and the slices in the order they go."""
+    user = context["request"].user
+    return {
+        "loop": loop,
+        "slices": slices,
+        "kits": Kit.objects.owned_by(user).order_by("name").only("name"),
+        "banks": BANKS,
+        "csrf_token": context.get("csrf_token"),
+    }

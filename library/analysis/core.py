@@ -12,7 +12,7 @@ from library.analysis.measure import Measurements, measure
 
 # Bumped whenever a change makes earlier results incomparable (feature vector, categories);
 # `manage.py analyze --outdated` re-analyses what an older version measured.
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4  # 4: onset times kept, for the chop editor.
 DEFAULT_TEMPO_RANGE = (70.0, 180.0)
 CHORD_PITCH_CLASSES = 3
 # Descriptors come from the first ten minutes: enough for any sample, and it
@@ -57,6 +57,7 @@ class AnalysisResult:
     category_source: str
     feature_vector: list[float]
     waveform_peaks: list[list[float]]
+    onset_times: list[list[float]]  # [seconds, strength relative to the strongest] per attack
 
     def to_dict(self) -> dict:
         """Plain JSON-ready values: numpy numbers become Python ones."""
@@ -132,7 +133,17 @@ def analyze_decoded(
         category_source=category.source,
         feature_vector=features.feature_vector(sound, levels["peak"], levels["rms"]),
         waveform_peaks=loudness.waveform_peaks(mono),
+        onset_times=_onset_times(sound),
     )
+
+
+def _onset_times(sound: Measurements) -> list[list[float]]:
+    """Each attack's time (to the 0.1 ms) and strength relative to the strongest (0..1)."""
+    times, strengths = sound.onsets.times, sound.onsets.strengths
+    if not len(times):
+        return []
+    relative = strengths / max(float(strengths.max()), 1e-12)
+    return [[round(float(t), 4), round(float(s), 3)] for t, s in zip(times, relative, strict=True)]
 
 
 def _levels(decoded: DecodedAudio) -> dict:

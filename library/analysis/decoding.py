@@ -1,7 +1,7 @@
 """Decoding audio files once, checking they are whole, and preparing the analysis signal."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,15 @@ class DecodedAudio:
             mixed += self.samples[:, channel]
         mixed *= np.float32(1 / self.info.channels)
         return mixed
+
+    def cut(self, start: int, end: int) -> "DecodedAudio":
+        """Frames [start, end) as audio of their own: a slice of a loop."""
+        samples = self.samples[start:end]
+        if not len(samples):
+            raise AnalysisError("The slice lies beyond the end of its loop's audio.")
+        frames = len(samples)
+        info = replace(self.info, frames=frames, duration=frames / self.info.sample_rate)
+        return DecodedAudio(info, samples)
 
 
 def probe(path) -> AudioInfo:

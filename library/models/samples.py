@@ -245,12 +245,40 @@ class Sample(models.Model):
     )
     search_text = models.TextField(blank=True, editable=False, help_text="What search matches.")
 
+    # A slice is a range of its loop's frames: it shares the loop's stored file
+    # (and so its sha256), and its audio is read from there, never copied.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="slices",
+        db_index=False,  # The slices index below starts with it.
+        help_text="The loop this slice is cut from.",
+    )
+    start_frame = models.PositiveIntegerField(
+        null=True, blank=True, help_text="A slice's first frame in its loop's file."
+    )
+    end_frame = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The frame after a slice's last one."
+    )
+
     objects = SampleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["owner", "sha256"], name="sample_unique_content"),
+            # Stored files only: a loop's slices share its file and its hash.
+            models.UniqueConstraint(
+                fields=["owner", "sha256"],
+                condition=Q(parent__isnull=True),
+                name="sample_unique_content",
+            ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True, start_frame__isnull=True, end_frame__isnull=True)
+                | Q(parent__isnull=False, start_frame__gte=0, end_frame__gt=F("start_frame")),
+                name="sample_slice_range",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=SampleStatus.values),
                 name="sample_status_valid",
@@ -363,6 +391,12 @@ class Sample(models.Model):
                 name="sample_trash",
             ),
             models.Index(fields=["sha256"], name="sample_sha256"),
+            # A loop's slices in order, for its page and its chop editor.
+            models.Index(
+                fields=["parent", "start_frame"],
+                condition=Q(parent__isnull=False),
+                name="sample_slices",
+            ),
         ]
 
     def __str__(self):
@@ -511,17 +545,24 @@ class Sample(models.Model):
         The copy points at the same content-addressed file, so no audio is
         duplicated (purging deletes a file only when no sample of anyone refers
         to it). The owner's personal state (favourite, rating, plays) stays theirs.
+        A slice comes with the user's own copy of its loop, and is a slice of that.
         """
         if self.owner_id == user.pk:
             return self
-        existing = Sample.objects.filter(owner=user, sha256=self.sha256).first()
+        loop = None
+        if self.parent_id is not None:
+            loop = self.parent.adopted_by(user)
+            mine = loop.slices.filter(start_frame=self.start_frame, end_frame=self.end_frame)
+        else:
+            mine = Sample.objects.filter(owner=user, sha256=self.sha256, parent=None)
+        existing = mine.first()
         if existing is not None:
             if existing.in_trash:
                 existing.restore()
             return existing
-        personal = {"id", "owner", "created_at", "updated_at", "deleted_at", "last_played_at",
-                    "is_favorite", "rating", "search_text"}  # fmt: skip
-        copy = Sample.objects.create(owner=user, **values_of(self, skip=personal))
+        personal = {"id", "owner", "parent", "created_at", "updated_at", "deleted_at",
+                    "last_played_at", "is_favorite", "rating", "search_text"}  # fmt: skip
+        copy = Sample.objects.create(owner=user, parent=loop, **values_of(self, skip=personal))
         features = getattr(self, "features", None)  # None when the sample was never analysed
         if features is not None:
             AudioFeatures.objects.create(
@@ -583,6 +624,7 @@ def features_from(result) -> dict:
         "feature_vector": np.asarray(result.feature_vector, dtype=np.float32).tobytes(),
         "waveform_peaks": result.waveform_peaks,
         "waveform_thumbnail": thumbnail_path(result.waveform_peaks),
+        "onset_times": result.onset_times,
     }
 
 
@@ -616,6 +658,9 @@ class AudioFeatures(models.Model):
     feature_vector = models.BinaryField(help_text="float32 vector for similarity search.")
     waveform_peaks = models.JSONField(default=list, help_text="[min, max] pairs for drawing.")
     waveform_thumbnail = models.TextField(blank=True, help_text="SVG path for the list.")
+    onset_times = models.JSONField(
+        default=list, blank=True, help_text="[seconds, strength 0..1] of each attack, for chopping."
+    )
     analysis_version = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
