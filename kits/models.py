@@ -130,7 +130,9 @@ class Kit(models.Model):
     def send_slices(self, bank: str, slices) -> list["KitPad"]:
         """Put a loop's slices on a bank's pads 1, 2, ... in the order given, all or none.
 
-        A pad keeps its settings (volume, pitch...) when a slice replaces what it held.
+        A pad keeps its settings (volume, pitch...) when a slice replaces what it
+        held. Written in a few statements for the whole bank: pad by pad,
+        sixteen slices took 168 queries.
         """
         slices = list(slices)
         if len(slices) > PADS_PER_BANK:
@@ -138,8 +140,26 @@ class Kit(models.Model):
                 f"A bank has {PADS_PER_BANK} pads; {len(slices)} slices do not fit. "
                 "Chop into fewer, or send them in two banks."
             )
-        with transaction.atomic():
-            return [self.assign(bank, number, row) for number, row in enumerate(slices, start=1)]
+        self.check_slot(bank, 1)
+        if any(row.owner_id != self.owner_id or row.deleted_at is not None for row in slices):
+            raise ValidationError(OWNERS_SAMPLES_ONLY)
+
+        def write():
+            slots = self.pads.filter(bank=bank, pad_number__lte=len(slices))
+            held = {pad.pad_number: pad for pad in slots.select_for_update()}
+            now = timezone.now()
+            pads = []
+            for number, row in enumerate(slices, start=1):
+                pad = held.get(number) or KitPad(kit=self, bank=bank, pad_number=number)
+                pad.sample, pad.updated_at = row, now
+                pads.append(pad)
+            KitPad.objects.bulk_update([pad for pad in pads if pad.pk], ["sample", "updated_at"])
+            KitPad.objects.bulk_create([pad for pad in pads if not pad.pk])
+            self.removals.filter(bank=bank, pad_number__lte=len(slices)).delete()
+            return pads
+
+        # A pad another request creates meanwhile makes the insert fail: read again.
+        return self._write_racing(write, IntegrityError)
 
     def move_pad(self, from_bank, from_pad, to_bank, to_pad) -> list["KitPad"]:
         """Move a pad's sample and options to another pad, swapping if that one is taken."""

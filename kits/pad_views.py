@@ -159,7 +159,8 @@ def fill(request, pk):
 def send_slices(request):
     """Put a chopped loop's slices on a bank's pads in the order posted (by time when none)."""
     loop = get_object_or_404(
-        Sample.objects.owned_by(request.user).alive(), pk=request.POST.get("loop") or 0
+        Sample.objects.owned_by(request.user).alive(),
+        pk__in=posted_ids([request.POST.get("loop", "")]),
     )
     back = reverse("library:sample_detail", args=[loop.pk]) + "#chop"
     kit = Kit.objects.owned_by(request.user).filter(pk__in=posted_ids([request.POST.get("kit")]))

@@ -14,6 +14,8 @@ from library import chops, slicing
 from library.forms import ChopForm
 from library.models import Sample
 
+CHOP_DEFAULTS = {"mode": "parts", "parts": 8, "level": "medium", "snap": True}
+
 
 @dataclass(frozen=True)
 class SliceView:
@@ -60,7 +62,7 @@ def editor_context(loop: Sample, form: ChopForm | None = None) -> dict:
         "slices": views,
         "short_slices": sum(view.too_short for view in views),
         "onset_count": len(features.onset_times) if features else 0,
-        "chop_form": form or ChopForm(initial={"mode": "parts", "parts": 8, "snap": True}),
+        "chop_form": form or ChopForm(initial=CHOP_DEFAULTS),
         "fade_ms": chops.FADE_MS,
         "min_slice_ms": chops.MIN_SLICE_MS,
         "max_slices": chops.MAX_SLICES,
@@ -82,7 +84,11 @@ def chop(request, pk):
     note = ""
     if cuts is not None:
         note = chopped_note(slicing.chop(loop, cuts, snap=form.cleaned_data["snap"]))
-        form = None
+        # The next chop starts from the choices just made.
+        chosen = {
+            name: form.cleaned_data[name] for name in ("parts", "level") if form.cleaned_data[name]
+        }
+        form = ChopForm(initial=CHOP_DEFAULTS | chosen)
     if request.htmx.target != "chop-editor":
         if note:
             messages.success(request, note)

@@ -66,6 +66,12 @@ class LibraryFilterForm(forms.Form):
     category = forms.ChoiceField(required=False, choices=blank(CATEGORY_CHOICES))
     tag = forms.CharField(required=False, max_length=64)
     folder = forms.CharField(required=False, max_length=1024)
+    slices = forms.ChoiceField(
+        required=False,
+        choices=[("", "Shown"), ("hide", "Hidden"), ("only", "Only slices")],
+        label="Slices of loops",
+    )
+    loop = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     mood = forms.CharField(required=False, max_length=32)
     energy_min = forms.FloatField(required=False, min_value=0, max_value=1)
     energy_max = forms.FloatField(required=False, min_value=0, max_value=1)
@@ -122,6 +128,10 @@ class LibraryFilterForm(forms.Form):
             queryset = queryset.filter(tag_filter(data["tag"]))
         if data.get("folder"):
             queryset = queryset.filter(folder_filter(data["folder"]))
+        if data.get("loop"):
+            queryset = queryset.filter(parent_id=data["loop"])
+        if data.get("slices"):
+            queryset = queryset.filter(parent__isnull=data["slices"] == "hide")
         if data.get("mood"):
             queryset = queryset.filter(
                 Q(vibe__mood_primary__iexact=data["mood"])

@@ -5,6 +5,7 @@ say which part of that file it is. Chopping again reuses the rows in order,
 so the pads a slice was sent to follow the new cut, and analyses only what moved.
 """
 
+import contextlib
 import io
 from dataclasses import dataclass, field
 
@@ -60,7 +61,9 @@ def chop(loop: Sample, cuts, *, snap: bool = False) -> Chopped:
     """
     frames = frame_count(loop)
     if snap and cuts:
-        cuts = chops.to_zero_crossings(loop_mono(loop), cuts, loop.sample_rate)
+        # A file that cannot be read now leaves the cuts where they were put.
+        with contextlib.suppress(RuntimeError, OSError):
+            cuts = chops.to_zero_crossings(loop_mono(loop), cuts, loop.sample_rate)
     cuts = chops.cleaned(cuts, frames, loop.sample_rate)
     spans = chops.ranges(cuts, frames) if cuts else []
     result = Chopped()

@@ -35,6 +35,7 @@ def index(request):
         "upload_limit_mb": settings.UPLOAD_MAX_FILE_MB,
         "tag_names": Tag.objects.filter(owner=request.user).values_list("name", flat=True),
         "bulk_actions": bulk.offered(),
+        "slices_of": slices_of(request, form),
     }
     template = "library/index.html"
     if request.htmx.target == "results":
@@ -44,6 +45,14 @@ def index(request):
     response = TemplateResponse(request, template, context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
+
+
+def slices_of(request, form):
+    """The loop whose slices the list is narrowed to, if any."""
+    loop = form.cleaned_data.get("loop") if hasattr(form, "cleaned_data") else None
+    return (
+        Sample.objects.owned_by(request.user).filter(pk=loop).only("name").first() if loop else None
+    )
 
 
 @require_safe

@@ -193,6 +193,8 @@
 
   document.addEventListener("click", (event) => {
     const region = event.target.closest(".chop-region");
+    // The second click of a double-click adds a cut; it does not play the slice again.
+    if (event.detail > 1) return;
     if (editor && region && editor.root.contains(region)) playSlice(Number(region.dataset.index));
   });
 

@@ -23,6 +23,7 @@ TABLE = {
     "library:sample_detail": (FORM, "sample"),
     "library:sample_row": (PAGE, "sample"),
     "library:similar": (PAGE, "sample"),
+    "library:chop": (ACTION, "sample"),
     "library:duplicates": (PAGE, None),
     "library:scan_duplicates": (ACTION, None),
     "library:audio": (PAGE, "sample"),
@@ -54,6 +55,7 @@ TABLE = {
     "core:slow_log": (PAGE, None),
     "kits:index": (PAGE, None),
     "kits:create": (ACTION, None),
+    "kits:send_slices": (ACTION, None),  # The loop and kit are posted; see test_slices.py.
     "kits:kit_detail": (PAGE, "kit"),
     "kits:edit": (ACTION, "kit"),
     "kits:propose": (ACTION, "kit"),

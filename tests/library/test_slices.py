@@ -282,3 +282,47 @@ def test_a_bank_of_slices_exports_each_slice_as_its_own_file_in_pad_order(user, 
     ]
     expected = [round((row.end_frame - row.start_frame) * 48000 / RATE) for row in slices]
     assert lengths == pytest.approx(expected, abs=2)
+
+
+def test_only_the_owner_sends_their_slices_to_their_kits(client_for, user, other_user, loop, kit):
+    slicing.chop(loop, [20000])
+    theirs = Kit.objects.create(owner=other_user, name="Theirs")
+    data = {"loop": loop.pk, "kit": theirs.pk, "bank": "A"}
+    assert client_for(other_user).post(reverse("kits:send_slices"), data).status_code == 404
+    response = client_for(user).post(reverse("kits:send_slices"), data, follow=True)
+    assert "Choose one of your kits" in response.content.decode()
+    assert not theirs.pads.exists()
+
+
+def test_the_library_lists_a_loops_slices_or_hides_slices(client_for, user, loop):
+    slicing.chop(loop, [20000, 40000])
+    client = client_for(user)
+    only = client.get(reverse("library:index"), {"loop": loop.pk})
+    assert sorted(row.name for row in only.context["samples"]) == [
+        f"Amen 100 s0{n}" for n in (1, 2, 3)
+    ]
+    assert "Only the slices of “Amen 100”" in only.content.decode()
+    hidden = client.get(reverse("library:index"), {"slices": "hide"})
+    assert [row.name for row in hidden.context["samples"]] == ["Amen 100"]
+    found = client.get(reverse("library:index"), {"q": "amen s02"})
+    assert [row.name for row in found.context["samples"]] == ["Amen 100 s02"]
+
+
+def test_a_slices_page_links_to_its_loop_and_has_no_chop_editor(client_for, user, loop):
+    (first, _rest) = slicing.chop(loop, [20000]).slices
+    html = client_for(user).get(reverse("library:sample_detail", args=[first.pk])).content.decode()
+    assert "A slice of" in html and f"/samples/{loop.pk}/#chop" in html
+    assert 'id="chop-editor"' not in html
+
+
+def test_sending_sixteen_slices_keeps_pad_settings_in_a_few_queries(
+    loop, kit, make_sample, user, django_assert_max_num_queries
+):
+    slices = slicing.chop(loop, chops.equal_parts(frames_of(loop), 16)).slices
+    kit.assign("D", 3, make_sample(user), volume=90, pitch=-2)
+    with django_assert_max_num_queries(10):
+        pads = kit.send_slices("D", slices)
+    assert [pad.pad_number for pad in pads] == list(range(1, 17))
+    third = kit.pads.get(bank="D", pad_number=3)
+    assert (third.sample_id, third.volume, third.pitch) == (slices[2].pk, 90, -2)
+    assert kit.pads.filter(bank="D").count() == 16
