@@ -6,16 +6,36 @@ back refuses while slices exist: the older schema cannot hold them, and
 deleting them would take them off their kits' pads.
 
 On SQLite the new constraints rebuild the sample table, which drops the
-search triggers; 0010's statements put them back, in both directions.
+search triggers; they are put back after, in both directions (this
+migration's own copy of them, as 0010 has).
 """
-
-import importlib
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-SEARCH_TRIGGERS = importlib.import_module("library.migrations.0010_pitch_and_corrections")
+FTS_TABLE = "library_sample_search"
+TRIGGERS = [
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_insert",
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_delete",
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_update",
+    f"""CREATE TRIGGER {FTS_TABLE}_insert AFTER INSERT ON library_sample BEGIN
+        INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+    END""",
+    f"""CREATE TRIGGER {FTS_TABLE}_delete AFTER DELETE ON library_sample BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+    END""",
+    f"""CREATE TRIGGER {FTS_TABLE}_update AFTER UPDATE OF search_text ON library_sample BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) VALUES ('delete', old.id, old.search_text);
+        INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+    END""",
+]
+
+
+def restore_search_triggers(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in TRIGGERS:
+            schema_editor.execute(statement)
 
 
 def refuse_while_slices_exist(apps, schema_editor):
@@ -34,7 +54,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(migrations.RunPython.noop, SEARCH_TRIGGERS.restore_search_triggers),
+        migrations.RunPython(migrations.RunPython.noop, restore_search_triggers),
         migrations.RemoveConstraint(
             model_name="sample",
             name="sample_unique_content",
@@ -110,5 +130,5 @@ class Migration(migrations.Migration):
                 name="sample_slice_range",
             ),
         ),
-        migrations.RunPython(SEARCH_TRIGGERS.restore_search_triggers, refuse_while_slices_exist),
+        migrations.RunPython(restore_search_triggers, refuse_while_slices_exist),
     ]
