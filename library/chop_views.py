@@ -38,7 +38,9 @@ class SliceView:
 
 def can_chop(sample: Sample) -> bool:
     """Loops (and whatever was already chopped) get the editor; slices are not chopped again."""
-    return sample.parent_id is None and not sample.in_trash and sample.kind == Sample.Kind.LOOP
+    if sample.parent_id is not None or sample.in_trash:
+        return False
+    return sample.kind == Sample.Kind.LOOP or sample.slices.alive().exists()
 
 
 def editor_context(loop: Sample, form: ChopForm | None = None) -> dict:

@@ -182,7 +182,8 @@ def trash_loop(request, loop):
         context = {"sample": loop, "on_pads": on_pads, "next": request.POST.get("next", "")}
         return TemplateResponse(request, "library/trash_loop.html", context)
     count = slicing.trash_loop(loop, off_pads=choice == "off")
-    messages.success(request, f"“{loop.name}” and its {count} slices are in the trash for 30 days.")
+    slices = f"{count} slice{'s' if count != 1 else ''}"
+    messages.success(request, f"“{loop.name}” and its {slices} are in the trash for 30 days.")
     return redirect(next_url(request, reverse("library:index")))
 
 

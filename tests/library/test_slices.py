@@ -326,3 +326,10 @@ def test_sending_sixteen_slices_keeps_pad_settings_in_a_few_queries(
     third = kit.pads.get(bank="D", pad_number=3)
     assert (third.sample_id, third.volume, third.pitch) == (slices[2].pk, 90, -2)
     assert kit.pads.filter(bank="D").count() == 16
+
+
+def test_a_chopped_loop_called_a_one_shot_keeps_its_editor(client_for, user, loop):
+    slicing.chop(loop, [20000])
+    loop.save(update_fields=loop.set_by_user(kind=Sample.Kind.ONE_SHOT))
+    html = client_for(user).get(reverse("library:sample_detail", args=[loop.pk])).content.decode()
+    assert 'id="chop-editor"' in html and "2 slices" in html
