@@ -1,13 +1,20 @@
-"""Serving audio to the browser: byte ranges, content types and playable previews."""
+"""Serving audio to the browser: byte ranges, content types, playable previews, a
+slice's own frames, and loops stretched to another tempo."""
 
+import io
 import os
 import re
+import time
 from pathlib import Path
 
+import numpy as np
 import soundfile as sf
 import soxr
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+
+from library import chops
+from library.stretching import stretch
 
 CONTENT_TYPES = {
     "wav": "audio/wav",
@@ -47,6 +54,73 @@ def make_preview(source: Path, sha256: str) -> str:
     finally:
         partial.unlink(missing_ok=True)
     return name
+
+
+def slice_audio(sample) -> tuple[np.ndarray, int]:
+    """A slice's frames from its loop's file, faded at both edges, as (frames, channels)."""
+    with sf.SoundFile(sample.file.path) as source:
+        source.seek(sample.start_frame)
+        block = source.read(sample.end_frame - sample.start_frame, dtype="float32", always_2d=True)
+        rate = source.samplerate
+    return chops.fade_edges(block, chops.frames_of(chops.FADE_MS, rate)), rate
+
+
+def slice_wav(sample) -> bytes:
+    """A slice as a 16-bit WAV file a browser plays."""
+    block, rate = slice_audio(sample)
+    buffer = io.BytesIO()
+    sf.write(buffer, block, rate, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()
+
+
+# Stretched previews: a loop played at another tempo, made once per (audio, tempo).
+STRETCH_QUEUED_SECONDS = 120  # A queued stretch not done by then is queued again.
+
+
+def stretched_name(sample, bpm: float) -> str:
+    """Where the loop's preview at ``bpm`` is kept: by content, slice range and tempo."""
+    span = f"-{sample.start_frame}-{sample.end_frame}" if sample.parent_id else ""
+    return f"previews/stretched/{sample.sha256[:2]}/{sample.sha256}{span}-{round(bpm * 100)}.wav"
+
+
+def stretched_path(sample, bpm: float) -> Path:
+    return Path(settings.MEDIA_ROOT) / stretched_name(sample, bpm)
+
+
+def claim_stretch(sample, bpm: float) -> bool:
+    """True for the one request that should queue this stretch (the marker is new or stale)."""
+    marker = stretched_path(sample, bpm).with_suffix(".queued")
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if time.time() - marker.stat().st_mtime < STRETCH_QUEUED_SECONDS:
+            return False
+        marker.unlink(missing_ok=True)
+    except FileNotFoundError:
+        pass
+    try:
+        marker.open("x").close()
+    except FileExistsError:
+        return False
+    return True
+
+
+def make_stretched(sample, bpm: float) -> str:
+    """Write the loop's preview at ``bpm`` (16-bit WAV at its own rate); returns its name."""
+    target = stretched_path(sample, bpm)
+    if not target.exists():
+        if sample.parent_id is not None:
+            audio, rate = slice_audio(sample)
+        else:
+            audio, rate = sf.read(sample.file.path, dtype="float32", always_2d=True)
+        stretched = stretch(audio[:, :2], rate, sample.tempo_bpm / bpm)
+        partial = target.with_suffix(".partial")
+        try:
+            sf.write(partial, stretched, rate, format="WAV", subtype="PCM_16")
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+    target.with_suffix(".queued").unlink(missing_ok=True)
+    return stretched_name(sample, bpm)
 
 
 def ranged_file_response(request, path: Path, content_type: str) -> HttpResponse:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.sp404mk2 import MIN_SAMPLE_SECONDS
-from library import chops, slicing
+from library import audio, chops, slicing
 from library.forms import ChopForm
 from library.models import Sample
 
@@ -119,9 +119,9 @@ def first_error(form: ChopForm) -> str:
 def slice_audio_response(sample: Sample) -> HttpResponse:
     """A slice's frames as WAV, rendered from its loop's file."""
     try:
-        audio = slicing.slice_wav(sample)
+        wav = audio.slice_wav(sample)
     except (RuntimeError, OSError):
         return HttpResponse("The loop's audio file could not be read.", status=404)
-    response = HttpResponse(audio, content_type="audio/wav")
+    response = HttpResponse(wav, content_type="audio/wav")
     response["Cache-Control"] = "private, max-age=60"
     return response

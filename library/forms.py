@@ -103,3 +103,19 @@ class ChopForm(forms.Form):
             per_beat = 2 if mode == "half-beats" else 1
             return chops.on_beats(frames, loop.sample_rate, loop.tempo_bpm, per_beat)
         return self.cleaned_data["cuts"] if mode == "hand" else []
+
+
+class SoundSearchForm(forms.Form):
+    """A sound to find the library's nearest samples to: a dropped file or a recording."""
+
+    MAX_BYTES = 50 * 1024 * 1024
+    clip = forms.FileField(label="A sound to search with")
+
+    def clean_clip(self):
+        clip = self.cleaned_data["clip"]
+        if clip.size > self.MAX_BYTES:
+            raise forms.ValidationError(
+                f"That file is {clip.size // (1024 * 1024)} MB; a sound to search with can be "
+                f"at most {self.MAX_BYTES // (1024 * 1024)} MB (its first 30 seconds are compared)."
+            )
+        return clip

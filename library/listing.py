@@ -27,6 +27,7 @@ ROW_FIELDS = [
     "owner_id", "name", "original_filename", "source_path", "format", "duration",
     "tempo_bpm", "key", "scale", "pitch_midi", "pitch_cents", "kind", "category", "category_confidence",
     "category_set_by_user", "status", "error", "features__waveform_thumbnail",
+    "parent_id", "file",  # What a row dragged out of the browser names.
 ]  # fmt: skip
 
 

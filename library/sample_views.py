@@ -4,22 +4,23 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.redirects import next_url
 from core.sp404mk2 import in_tempo_range
-from library import chop_views, corrections, slicing
+from library import audio as audio_files
+from library import chop_views, corrections, downloads, slicing
 from library.audio import CONTENT_TYPES, ranged_file_response
 from library.forms import SampleEditForm, TagForm, posted_ids
 from library.models import Sample
 from library.models.samples import KIND_LABELS
-from library.tasks import requeue_analysis
+from library.tasks import queue_stretch, requeue_analysis
 from library.vocabulary import CATEGORY_LABELS
 
 
@@ -205,12 +206,79 @@ def played(request, pk):
 
 
 @require_safe
-def audio(request, pk):
-    """The sample's playable audio, with byte ranges, to its owner and to shared kits' users."""
+def download(request, pk):
+    """The sample as a file to keep: the original, or ``?version=`` one another app makes."""
     sample = get_object_or_404(Sample.objects.playable_by(request.user), pk=pk)
+    version = downloads.VERSIONS.get(request.GET.get("version", ""))
+    if "version" in request.GET and version is None:
+        raise Http404("No such version of a sample.")
+    if version is None and sample.parent_id is None:
+        path = Path(settings.MEDIA_ROOT) / sample.file.name
+        if not path.is_file():
+            raise Http404("The sample's audio file is missing from the data directory.")
+        return FileResponse(
+            open(path, "rb"),  # FileResponse closes it when the response is done.
+            as_attachment=True,
+            filename=downloads.original_name(sample),
+            content_type=downloads.original_type(sample),
+        )
+    try:
+        data = version.render(sample) if version else audio_files.slice_wav(sample)
+    except (RuntimeError, OSError) as error:
+        raise Http404("The sample's audio could not be read.") from error
+    except downloads.Unavailable as refusal:
+        return HttpResponse(str(refusal), status=409, content_type="text/plain; charset=utf-8")
+    name = version.file_name(sample) if version else downloads.original_name(sample)
+    response = HttpResponse(data, content_type=version.content_type if version else "audio/wav")
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+@require_safe
+def audio(request, pk):
+    """The sample's playable audio, with byte ranges, to its owner and to shared kits' users;
+    ``?bpm=`` gives a loop's stretched preview at that tempo once it is made."""
+    sample = get_object_or_404(Sample.objects.playable_by(request.user), pk=pk)
+    bpm = stretch_tempo(sample, request.GET.get("bpm"))
+    if bpm and audio_files.stretched_path(sample, bpm).is_file():
+        return ranged_file_response(request, audio_files.stretched_path(sample, bpm), "audio/wav")
     if sample.parent_id is not None:
         return chop_views.slice_audio_response(sample)
     name = sample.playable_name
     path = Path(settings.MEDIA_ROOT) / name
     content_type = CONTENT_TYPES.get(Path(name).suffix.lstrip("."), "application/octet-stream")
     return ranged_file_response(request, path, content_type)
+
+
+# How far from its own tempo a loop is stretched for a preview: a quarter to four times.
+STRETCH_LIMITS = (0.25, 4.0)
+
+
+def stretch_tempo(sample, posted) -> float | None:
+    """The tempo asked for, if the sample is a loop that can be heard at it, else None."""
+    try:
+        bpm = round(float(posted), 2)
+    except (TypeError, ValueError):
+        return None
+    if not sample.tempo_bpm or sample.kind != Sample.Kind.LOOP or not in_tempo_range(bpm):
+        return None
+    low, high = STRETCH_LIMITS
+    if abs(bpm - sample.tempo_bpm) < 0.005 or not low <= sample.tempo_bpm / bpm <= high:
+        return None
+    return bpm
+
+
+@require_safe
+def stretched(request, pk):
+    """Whether the loop's preview at ``?bpm=`` is ready (its URL), being made, or not offered
+    (one-shots, no tempo, its own tempo): JSON for the player, which polls it."""
+    sample = get_object_or_404(Sample.objects.playable_by(request.user), pk=pk)
+    bpm = stretch_tempo(sample, request.GET.get("bpm"))
+    if bpm is None:
+        return JsonResponse({"state": "as-is"})
+    url = f"{reverse('library:audio', args=[sample.pk])}?bpm={bpm:.2f}"
+    if audio_files.stretched_path(sample, bpm).is_file():
+        return JsonResponse({"state": "ready", "url": url})
+    if audio_files.claim_stretch(sample, bpm):
+        queue_stretch(sample, bpm)
+    return JsonResponse({"state": "stretching"})

@@ -403,6 +403,19 @@ def similar_samples(owner, sample, *, limit=20, within_ids=None) -> list[tuple[i
     """
     index = owner_index(owner)
     query = query_point(index, sample)
+    return nearest_to(owner, index, query, limit, within_ids, skip_id=sample.pk)
+
+
+def sounds_like(owner, feature_vector, *, limit=20, within_ids=None) -> list[tuple[int, float]]:
+    """The owner's samples nearest a sound that is not in the library, given the feature
+    vector its analysis measured; as `similar_samples`."""
+    index = owner_index(owner)
+    vector = np.asarray(feature_vector, dtype=np.float32)
+    query = to_points(vector[None], index.center)[0] if vector.size == DIMENSIONS else None
+    return nearest_to(owner, index, query, limit, within_ids, skip_id=None)
+
+
+def nearest_to(owner, index, query, limit, within_ids, skip_id) -> list[tuple[int, float]]:
     if query is None or limit <= 0:
         return []
     ids, squared = index.squared_distances(query)
@@ -411,7 +424,7 @@ def similar_samples(owner, sample, *, limit=20, within_ids=None) -> list[tuple[i
             within_ids = ids_of(within_ids)
         rows = index.positions(within_ids)
         ids, squared = ids[rows], squared[rows]
-    results = checked_nearest(owner, sample.pk, ids, squared, limit)
+    results = checked_nearest(owner, skip_id, ids, squared, limit)
     save_soon(owner)
     return results
 

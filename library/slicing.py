@@ -6,7 +6,6 @@ so the pads a slice was sent to follow the new cut, and analyses only what moved
 """
 
 import contextlib
-import io
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -146,20 +145,3 @@ def restore_loop(loop: Sample) -> None:
             deleted_at=None, updated_at=timezone.now()
         )
         loop.restore()
-
-
-def slice_audio(sample: Sample) -> tuple[np.ndarray, int]:
-    """A slice's frames from its loop's file, faded at both edges, as (frames, channels)."""
-    with sf.SoundFile(sample.file.path) as source:
-        source.seek(sample.start_frame)
-        block = source.read(sample.end_frame - sample.start_frame, dtype="float32", always_2d=True)
-        rate = source.samplerate
-    return chops.fade_edges(block, chops.frames_of(chops.FADE_MS, rate)), rate
-
-
-def slice_wav(sample: Sample) -> bytes:
-    """A slice as a 16-bit WAV file a browser plays."""
-    block, rate = slice_audio(sample)
-    buffer = io.BytesIO()
-    sf.write(buffer, block, rate, format="WAV", subtype="PCM_16")
-    return buffer.getvalue()

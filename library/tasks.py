@@ -17,7 +17,7 @@ from django_q.tasks import async_task
 from threadpoolctl import threadpool_limits
 
 from core.models import SitePreferences
-from library.audio import NEEDS_PREVIEW
+from library.audio import NEEDS_PREVIEW, make_stretched
 from library.audio import make_preview as write_preview
 from library.models import DuplicateScan, Sample
 from library.signals import analysed
@@ -83,6 +83,18 @@ def make_preview(sample_id: int) -> str:
     # Slices play their own frames, never the whole file's preview.
     Sample.objects.filter(sha256=sample.sha256, parent__isnull=True).update(preview=name)
     return name
+
+
+def queue_stretch(sample: Sample, bpm: float) -> None:
+    async_task("library.tasks.make_stretched_preview", sample.pk, bpm, group="stretch")
+
+
+def make_stretched_preview(sample_id: int, bpm: float) -> str:
+    """Write a loop's preview at another tempo (kept per content, range and tempo)."""
+    sample = Sample.objects.filter(pk=sample_id).first()
+    if sample is None or not sample.tempo_bpm:
+        return "skipped"
+    return make_stretched(sample, bpm)
 
 
 def requeue_analysis(samples) -> int:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from library import chop_views, organise_views, sample_views, views
+from library import chop_views, organise_views, sample_views, sound_views, views
 
 app_name = "library"
 
@@ -11,9 +11,12 @@ urlpatterns = [
     path("samples/<int:pk>/row/", views.sample_row, name="sample_row"),
     path("samples/<int:pk>/similar/", views.similar, name="similar"),
     path("samples/<int:pk>/chop/", chop_views.chop, name="chop"),
+    path("sound-search/", sound_views.sound_search, name="sound_search"),
     path("duplicates/", views.duplicates, name="duplicates"),
     path("duplicates/scan/", views.scan_duplicates, name="scan_duplicates"),
     path("samples/<int:pk>/audio/", sample_views.audio, name="audio"),
+    path("samples/<int:pk>/download/", sample_views.download, name="download"),
+    path("samples/<int:pk>/stretched/", sample_views.stretched, name="stretched"),
     path("samples/<int:pk>/played/", sample_views.played, name="played"),
     path("samples/<int:pk>/tags/", sample_views.add_tag, name="add_tag"),
     path("samples/<int:pk>/tags/<int:tag_pk>/remove/", sample_views.remove_tag, name="remove_tag"),

@@ -6,6 +6,7 @@ and never imports Django.  Public API:
 - ``probe(path) -> AudioInfo``: decode the whole file, reject broken ones.
 - ``load_audio(path) -> DecodedAudio``: decode once, to reuse for analysis.
 - ``analyze(path, *, name_hint, folder_hint, tempo_range) -> AnalysisResult``.
+- ``sound_vector(decoded) -> list[float]``: the similarity features alone, for a query.
 - ``AnalysisError``: raised with a message meant for a musician.
 - ``CATEGORIES``, ``FEATURE_NAMES`` (what each feature_vector entry is),
   ``ANALYSIS_VERSION``.
@@ -25,6 +26,7 @@ _EXPORTS = {
     "AnalysisResult": "core",
     "analyze": "core",
     "analyze_decoded": "core",
+    "sound_vector": "core",
     "ANALYSIS_RATE": "decoding",
     "AnalysisError": "decoding",
     "AudioInfo": "decoding",
@@ -47,6 +49,7 @@ __all__ = [
     "analyze_decoded",
     "load_audio",
     "probe",
+    "sound_vector",
 ]
 
 

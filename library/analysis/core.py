@@ -137,6 +137,17 @@ def analyze_decoded(
     )
 
 
+def sound_vector(decoded: DecodedAudio) -> list[float]:
+    """The similarity features of audio compared with the library but not kept (a query):
+    the same vector ``analyze_decoded`` stores, without the rest of the analysis."""
+    info = decoded.info
+    signal = analysis_signal(
+        decoded.mono()[: MAX_MEASURED_SECONDS * info.sample_rate], info.sample_rate
+    )
+    peak, rms = loudness.peak_and_rms(decoded.samples)
+    return features.feature_vector(measure(signal, ANALYSIS_RATE), round(peak, 6), round(rms, 6))
+
+
 def _onset_times(sound: Measurements) -> list[list[float]]:
     """Each attack's time (to the 0.1 ms) and strength relative to the strongest (0..1)."""
     times, strengths = sound.onsets.times, sound.onsets.strengths

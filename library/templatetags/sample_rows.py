@@ -13,6 +13,7 @@ from urllib.parse import quote
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from library import downloads
 from library.templatetags.names import BREAK_AFTER
 from library.templatetags.pk_urls import pk_url
 from library.templatetags.waveforms import SVG
@@ -73,8 +74,28 @@ def sample_row(sample, index_url: str) -> SafeString:
     row = "\n".join(cells)
     return mark_safe(
         f'<tr id="sample-{pk}" data-audio-url="{pk_url("library:audio", pk)}" '
-        f'data-played-url="{pk_url("library:played", pk)}" {polling}>\n{row}\n</tr>'
+        f'data-played-url="{pk_url("library:played", pk)}" {drag_out(sample, pk)} {polling}>'
+        f"\n{row}\n</tr>"
     )
+
+
+def drag_out(sample, pk: int) -> str:
+    """The attributes that let a row be dragged out of the browser as a file, and let a
+    loop play at another tempo."""
+    return f'draggable="true" {download_data(sample, pk)}{tempo_data(sample, pk)}'
+
+
+def tempo_data(sample, pk: int) -> str:
+    """A loop's tempo and where to ask for it at another one (the player stretches loops only)."""
+    if sample.kind != "loop" or not sample.tempo_bpm:
+        return ""
+    stretch = pk_url("library:stretched", pk)
+    return f' data-tempo="{float(sample.tempo_bpm):.2f}" data-stretch-url="{stretch}"'
+
+
+def download_data(sample, pk: int) -> str:
+    attributes = downloads.drag_attributes(sample, pk_url("library:download", pk))
+    return " ".join(f'{name}="{escape(value)}"' for name, value in attributes.items())
 
 
 def _note(sample) -> str:
@@ -94,3 +115,10 @@ def _category(sample) -> str:
         '<span class="guess-mark" aria-hidden="true">?</span></span>'
         f'<span class="visually-hidden"> ({escape(note.lower())})</span>'
     )
+
+
+@register.simple_tag
+def drag_out_attributes(sample) -> SafeString:
+    """`{% drag_out_attributes sample %}`: what a pad or a picker row (draggable already,
+    to move samples within the page) carries to be dragged out as a file."""
+    return mark_safe(download_data(sample, int(sample.pk)) + tempo_data(sample, int(sample.pk)))

@@ -21,15 +21,71 @@
     }
   }
 
+  // Loops at another tempo: the kit's (on a kit page) or the "play loops at" setting.
+  // The server stretches a loop once per tempo, in the background; until it is
+  // ready the loop plays as it is and its row says "stretching".
+  const tempoInput = document.getElementById("play-bpm");
+  const STORED = "sp404.playBpm";
+  const stretched = new Map(); // "status URL|bpm" -> the stretched audio's URL
+  if (tempoInput) {
+    tempoInput.value = localStorage.getItem(STORED) || "";
+    tempoInput.addEventListener("change", () => {
+      const bpm = Number(tempoInput.value);
+      if (bpm > 0) localStorage.setItem(STORED, String(bpm));
+      else localStorage.removeItem(STORED);
+    });
+  }
+
+  function targetTempo(element) {
+    const own = Number(element.dataset.tempo);
+    if (!own || !element.dataset.stretchUrl) return 0;
+    const kit = document.querySelector("[data-play-bpm]");
+    const bpm = Number(kit ? kit.dataset.playBpm : localStorage.getItem(STORED));
+    return bpm > 0 && Math.abs(bpm - own) >= 0.01 ? bpm : 0;
+  }
+
+  function sourceOf(element) {
+    const bpm = targetTempo(element);
+    if (!bpm) return element.dataset.audioUrl;
+    const key = `${element.dataset.stretchUrl}|${bpm}`;
+    if (stretched.has(key)) return stretched.get(key);
+    awaitStretch(element, bpm, key);
+    return element.dataset.audioUrl;
+  }
+
+  function awaitStretch(element, bpm, key) {
+    if (element.classList.contains("stretching")) return;
+    element.classList.add("stretching");
+    const ask = () => fetch(`${element.dataset.stretchUrl}?bpm=${bpm}`, { headers: { Accept: "application/json" } })
+      .then((response) => response.json())
+      .then((answer) => {
+        if (answer.state === "stretching") return setTimeout(ask, 400);
+        element.classList.remove("stretching");
+        if (answer.state !== "ready") return;
+        stretched.set(key, answer.url);
+        // Playing the original meanwhile: carry on from the same place in the bar.
+        if (current === element && !audio.paused) {
+          const fraction = audio.duration ? audio.currentTime / audio.duration : 0;
+          load(element);
+          audio.addEventListener("loadedmetadata", () => { audio.currentTime = fraction * audio.duration; }, { once: true });
+          audio.play().catch(() => {});
+        }
+      })
+      .catch(() => element.classList.remove("stretching"));
+    ask();
+  }
+
   function load(element) {
-    if (current === element) return;
-    if (current) {
+    const source = sourceOf(element);
+    if (current === element && audio.dataset.source === source) return;
+    if (current && current !== element) {
       markPlaying(current, false);
       const old = playheadOf(current);
       if (old) old.hidden = true;
     }
     current = element;
-    audio.src = element.dataset.audioUrl;
+    audio.src = source;
+    audio.dataset.source = source;
     audio.currentTime = 0;
   }
 

@@ -27,6 +27,9 @@ TABLE = {
     "library:duplicates": (PAGE, None),
     "library:scan_duplicates": (ACTION, None),
     "library:audio": (PAGE, "sample"),
+    "library:download": (PAGE, "sample"),
+    "library:stretched": (PAGE, "sample"),
+    "library:sound_search": (ACTION, None),
     "library:played": (ACTION, "sample"),
     "library:add_tag": (ACTION, "sample"),
     "library:remove_tag": (ACTION, "sample"),
@@ -140,5 +143,9 @@ def test_state_changes_refuse_get_and_need_the_csrf_token(user, owned, name):
 @pytest.mark.parametrize("name", sorted(n for n in NAMES if TABLE[n][0] == PAGE))
 def test_pages_answer_their_owner(client_for, user, owned, name):
     """A ZIP not yet written, and audio the fixture never stored, are a 404 for everyone."""
-    expected = 404 if name in {"exports:download", "library:audio", *STAFF_ONLY} else 200
+    expected = (
+        404
+        if name in {"exports:download", "library:audio", "library:download", *STAFF_ONLY}
+        else 200
+    )
     assert client_for(user).get(url(name, owned)).status_code in {expected, 302}
