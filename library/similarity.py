@@ -403,22 +403,32 @@ def similar_samples(owner, sample, *, limit=20, within_ids=None) -> list[tuple[i
     """
     index = owner_index(owner)
     query = query_point(index, sample)
-    return nearest_to(owner, index, query, limit, within_ids, skip_id=sample.pk)
+    return nearest_to(owner, index, query, limit, within_ids, sample.pk)
+
+
+# A sound searched with is often a part of what it should find (five seconds
+# recorded of a loop, a hit cut short): what depends on its length says nothing.
+LENGTH_BOUND = [
+    FEATURE_NAMES.index(name) for name in ("log_duration", "temporal_centroid", "log_decay_time")
+]
 
 
 def sounds_like(owner, feature_vector, *, limit=20, within_ids=None) -> list[tuple[int, float]]:
     """The owner's samples nearest a sound that is not in the library, given the feature
-    vector its analysis measured; as `similar_samples`."""
+    vector its analysis measured, whatever its length; as `similar_samples`."""
     index = owner_index(owner)
     vector = np.asarray(feature_vector, dtype=np.float32)
     query = to_points(vector[None], index.center)[0] if vector.size == DIMENSIONS else None
-    return nearest_to(owner, index, query, limit, within_ids, skip_id=None)
+    return nearest_to(owner, index, query, limit, within_ids, None, ignored=LENGTH_BOUND)
 
 
-def nearest_to(owner, index, query, limit, within_ids, skip_id) -> list[tuple[int, float]]:
+def nearest_to(owner, index, query, limit, within_ids, skip_id, ignored=()):
+    """(id, similarity) of the nearest samples to a query point, leaving out ``ignored`` columns."""
     if query is None or limit <= 0:
         return []
     ids, squared = index.squared_distances(query)
+    if len(ignored):
+        squared = squared - ignored_share(index, query, list(ignored))
     if within_ids is not None:
         if hasattr(within_ids, "values_list"):
             within_ids = ids_of(within_ids)
@@ -427,6 +437,14 @@ def nearest_to(owner, index, query, limit, within_ids, skip_id) -> list[tuple[in
     results = checked_nearest(owner, skip_id, ids, squared, limit)
     save_soon(owner)
     return results
+
+
+def ignored_share(index: VectorIndex, query: np.ndarray, columns: list[int]) -> np.ndarray:
+    """What these columns add to each squared distance (in squared_distances' order)."""
+    points = index.points[:, columns]
+    if index.added_ids.size:
+        points = np.concatenate([points, index.added_points[:, columns]])
+    return np.square(points - query[columns]).sum(axis=1)
 
 
 def ids_of(queryset) -> np.ndarray:

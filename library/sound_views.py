@@ -40,13 +40,12 @@ def clip_vector(clip) -> tuple[list[float] | None, str]:
             copy.write(chunk)
         copy.flush()
         try:
-            decoded = load_audio(copy.name)
+            decoded = load_audio(copy.name, max_seconds=MAX_CLIP_SECONDS)
         except AnalysisError as error:
             return None, str(error)
-    if decoded.info.frames == 0 or not decoded.samples.any():
+    if not decoded.samples.any():
         return None, "The sound is silent: there is nothing to compare."
-    first = decoded.cut(0, MAX_CLIP_SECONDS * decoded.info.sample_rate)
-    return sound_vector(first), ""
+    return sound_vector(decoded), ""
 
 
 def nearest_rows(request, vector) -> dict:

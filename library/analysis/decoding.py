@@ -79,15 +79,20 @@ def probe(path) -> AudioInfo:
     return _checked(path, declared, frames)
 
 
-def load_audio(path) -> DecodedAudio:
-    """Decode the whole file once, with the same checks as ``probe``."""
+def load_audio(path, max_seconds: float | None = None) -> DecodedAudio:
+    """Decode the whole file once (or only its first ``max_seconds``), with the same
+    checks as ``probe``."""
     with _open(path) as sound_file:
         declared = _declared_info(sound_file)
+        limit = -1 if max_seconds is None else max(1, int(max_seconds * declared.sample_rate))
         try:
-            samples = sound_file.read(dtype="float32", always_2d=True)
+            samples = sound_file.read(limit, dtype="float32", always_2d=True)
         except sf.LibsndfileError as error:
             raise _decode_error(error) from None
     _check_finite(samples)
+    if len(samples) == limit:  # Stopped where asked: the rest is not looked at.
+        seconds = limit / declared.sample_rate
+        return DecodedAudio(replace(declared, frames=limit, duration=seconds), samples)
     return DecodedAudio(_checked(path, declared, len(samples)), samples)
 
 

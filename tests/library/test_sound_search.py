@@ -101,3 +101,38 @@ def test_only_signed_in_users_search_their_own_library(client, client_for, other
 def test_the_library_page_offers_the_search(client_for, user):
     html = client_for(user).get(reverse("library:index")).content.decode()
     assert 'id="sound-search"' in html and 'enctype="multipart/form-data"' in html
+
+
+def test_what_a_sounds_length_changes_does_not_decide_its_nearest(user, make_sample, make_features):
+    """A recording is a part of what it should find: five seconds of a ten-second loop."""
+    from library.analysis import FEATURE_NAMES
+    from library.similarity import forget_indexes, sounds_like
+
+    rng = np.random.default_rng(5)
+    query = rng.normal(size=len(FEATURE_NAMES)).astype(np.float32)
+    longer = query.copy()  # The same sound, twice as long.
+    for name, change in {
+        "log_duration": 0.69,
+        "temporal_centroid": 0.2,
+        "log_decay_time": 0.5,
+    }.items():
+        longer[FEATURE_NAMES.index(name)] += change
+    other = query.copy()  # Another sound of the recording's length, a little different.
+    other[FEATURE_NAMES.index("log_spectral_centroid")] += 0.1
+    for name, vector in {"Longer": longer, "Other": other}.items():
+        sample = make_sample(user, name=name, status="ready")
+        make_features(sample, feature_vector=vector.tobytes())
+    forget_indexes()
+    nearest = sounds_like(user, query.tolist(), limit=2)
+    names = dict(Sample.objects.values_list("pk", "name"))
+    assert [names[sample_id] for sample_id, _score in nearest] == ["Longer", "Other"]
+
+
+def test_only_the_first_thirty_seconds_are_decoded(tmp_path):
+    from library.analysis import load_audio
+
+    path = tmp_path / "long.wav"
+    sf.write(path, np.zeros((40 * 8000, 2)), 8000)
+    decoded = load_audio(path, max_seconds=30)
+    assert decoded.samples.shape == (30 * 8000, 2)
+    assert decoded.info.duration == 30.0
