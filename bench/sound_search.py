@@ -11,7 +11,7 @@ through Django's test client after a warm-up:
 - its two parts alone: decode + features (``library.sound_views.clip_vector``)
   and the nearest lookup (``library.similarity.sounds_like``);
 - clips of other lengths and formats: 1 s one-shot, 30 s (the part compared),
-  and a 5-minute MP3 (the request decodes all of it before taking 30 s).
+  and a 5-minute MP3 (of which only the first 30 s are decoded).
 
 The baseline, timed in the same process and alternated with each measured
 call, is "find similar" for a library sample at the same size: GET

@@ -68,6 +68,10 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            # A microphone that plays a test tone, allowed without asking: recording a
+            # sound to search with is tested like the rest.
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
         ],
     }
 

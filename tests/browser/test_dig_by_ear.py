@@ -258,3 +258,15 @@ def test_drag_a_row_or_a_pad_out_as_a_file(dig, page, live_server):
     item = drag_data(page, f".picker-item[data-sample-id='{hat.pk}']")
     assert item["draggable"] is True
     assert split_download_url(item["download"]) == ("audio/aiff", "Hat Open.aiff", hat_url)
+
+
+def test_record_five_seconds_and_search_with_them(dig, page, live_server):
+    """The microphone (Chromium's test tone) records, the browser sends it as WAV, and the
+    page lists the library's samples nearest to it without keeping the recording."""
+    page.click(".sound-panel summary")
+    page.click(".sound-record")
+    page.wait_for_selector(".sound-record:disabled")  # recording
+    page.wait_for_url(re.compile(r"/sound-search/"), timeout=20_000)
+    assert page.locator("h1").inner_text() == "Sounds like “recording.wav”"
+    assert page.locator("#sample-rows tr").count() == len(SOUNDS)
+    assert Sample.objects.count() == len(SOUNDS)
