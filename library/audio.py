@@ -1,6 +1,7 @@
 """Serving audio to the browser: byte ranges, content types, playable previews, a
 slice's own frames, and loops stretched to another tempo."""
 
+import contextlib
 import io
 import os
 import re
@@ -77,10 +78,29 @@ def slice_wav(sample) -> bytes:
 STRETCH_QUEUED_SECONDS = 120  # A queued stretch not done by then is queued again.
 
 
+STRETCHED_FOLDER = "previews/stretched"  # A cache: its files are made again when asked for.
+STRETCHED_KEEP_DAYS = 30  # Previews not played for this long are removed (hourly).
+
+
 def stretched_name(sample, bpm: float) -> str:
-    """Where the loop's preview at ``bpm`` is kept: by content, slice range and tempo."""
+    """Where the loop's preview at ``bpm`` is kept: by content, slice range, the tempo it
+    was measured at (a corrected tempo makes another) and the tempo asked for."""
     span = f"-{sample.start_frame}-{sample.end_frame}" if sample.parent_id else ""
-    return f"previews/stretched/{sample.sha256[:2]}/{sample.sha256}{span}-{round(bpm * 100)}.wav"
+    tempi = f"{round(sample.tempo_bpm * 100)}to{round(bpm * 100)}"
+    return f"{STRETCHED_FOLDER}/{sample.sha256[:2]}/{sample.sha256}{span}-{tempi}.wav"
+
+
+def remove_stale_stretches(days: int = STRETCHED_KEEP_DAYS) -> int:
+    """Delete stretched previews nobody has played for ``days``; returns how many."""
+    limit = time.time() - days * 86400
+    folder = Path(settings.MEDIA_ROOT) / STRETCHED_FOLDER
+    removed = 0
+    for path in folder.rglob("*") if folder.exists() else []:
+        with contextlib.suppress(FileNotFoundError):
+            if path.is_file() and max(path.stat().st_atime, path.stat().st_mtime) < limit:
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def stretched_path(sample, bpm: float) -> Path:
@@ -114,6 +134,7 @@ def make_stretched(sample, bpm: float) -> str:
             audio, rate = sf.read(sample.file.path, dtype="float32", always_2d=True)
         stretched = stretch(audio[:, :2], rate, sample.tempo_bpm / bpm)
         partial = target.with_suffix(".partial")
+        target.parent.mkdir(parents=True, exist_ok=True)
         try:
             sf.write(partial, stretched, rate, format="WAV", subtype="PCM_16")
             os.replace(partial, target)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from core.integrity import Problem, register
+from library.audio import STRETCHED_FOLDER
 from library.models import Sample
 from library.tasks import requeue_stranded, stranded_samples
 
@@ -39,6 +40,8 @@ def files_without_samples() -> list[Problem]:
     for folder in ("audio", "previews"):
         for path in sorted((media() / folder).rglob("*")) if (media() / folder).exists() else []:
             name = path.relative_to(media()).as_posix()
+            if name.startswith(f"{STRETCHED_FOLDER}/"):
+                continue  # A cache of loops at other tempos, no sample's own file.
             if path.is_file() and not path.name.startswith(".incoming-") and name not in used:
                 problems.append(
                     Problem("stray files", f"{name} belongs to no sample.", move_aside(path))

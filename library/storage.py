@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Q
 
+from library.audio import remove_stale_stretches
 from library.models import Sample
 
 logger = logging.getLogger(__name__)
@@ -110,8 +111,8 @@ def remove_leftovers(older_than: float = LEFTOVER_SECONDS) -> int:
 
     Half-copied audio (".incoming-*" beside the stored files), and whatever is
     in the scratch folder (uploads being received, archives being unpacked,
-    downloads), once untouched for ``older_than`` seconds. Run at start-up and
-    every hour.
+    downloads), once untouched for ``older_than`` seconds; and loops' stretched
+    previews nobody played for a month. Run at start-up and every hour.
     """
     limit = time.time() - older_than
     scratch = Path(settings.SCRATCH_ROOT)
@@ -139,4 +140,4 @@ def remove_leftovers(older_than: float = LEFTOVER_SECONDS) -> int:
             folder.rmdir()
     if removed:
         logger.warning("Removed %s temporary files left behind", removed)
-    return removed
+    return removed + remove_stale_stretches()

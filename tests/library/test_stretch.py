@@ -87,3 +87,32 @@ def test_rows_of_loops_say_their_tempo_and_where_to_ask_for_another(client_for, 
     stretch_url = reverse("library:stretched", args=[loop.pk])
     assert f'data-tempo="{loop.tempo_bpm:.2f}" data-stretch-url="{stretch_url}"' in html
     assert 'id="play-bpm"' in html
+
+
+@pytest.mark.django_db
+def test_a_corrected_tempo_makes_another_preview(loop):
+    from library.audio import stretched_name
+
+    before = stretched_name(loop, 90.0)
+    loop.save(update_fields=loop.set_by_user(tempo_bpm=50.0))
+    assert stretched_name(loop, 90.0) != before
+
+
+@pytest.mark.django_db
+def test_stretched_previews_are_a_cache_integrity_leaves_alone_and_old_ones_go(loop):
+    import os
+    import time
+
+    from core.integrity import run
+    from library.audio import stretched_path
+    from library.storage import remove_leftovers
+
+    make_stretched_preview(loop.pk, 90.0)
+    path = stretched_path(loop, 90.0)
+    assert path.is_file()
+    assert not [problem for problem in run() if "stretched" in problem.message]
+    assert remove_leftovers() == 0  # played recently: kept
+    month_ago = time.time() - 31 * 86400
+    os.utime(path, (month_ago, month_ago))
+    assert remove_leftovers() == 1
+    assert not path.exists()
