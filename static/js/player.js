@@ -53,13 +53,17 @@
     return element.dataset.audioUrl;
   }
 
+  const STRETCH_WAIT_ASKS = 150; // 60 s at 0.4 s: no worker running, or a long queue.
+
   function awaitStretch(element, bpm, key) {
     if (element.classList.contains("stretching")) return;
     element.classList.add("stretching");
+    let asks = 0;
     const ask = () => fetch(`${element.dataset.stretchUrl}?bpm=${bpm}`, { headers: { Accept: "application/json" } })
       .then((response) => response.json())
       .then((answer) => {
-        if (answer.state === "stretching") return setTimeout(ask, 400);
+        const waiting = answer.state === "stretching" && document.body.contains(element);
+        if (waiting && ++asks < STRETCH_WAIT_ASKS) return setTimeout(ask, 400);
         element.classList.remove("stretching");
         if (answer.state !== "ready") return;
         stretched.set(key, answer.url);
