@@ -19,12 +19,20 @@ class ExportForm(forms.ModelForm):
         model = Export
         fields = [
             "name", "format", "sample_rate", "bit_depth", "mono", "trim_silence", "normalize",
-            "pad_short", "uppercase", "organisation", "destination", "output_path",
+            "pad_short", "uppercase", "organisation", "destination", "output_path", "project",
         ]  # fmt: skip
         labels = {
+            "project": "Also as an SP-404MK2 project (experimental)",
             "sample_rate": "Sample rate",
             "mono": "Sum stereo to mono",
             "output_path": "Folder on this computer",
+        }
+        help_texts = {
+            "project": "Writes EXPORT/PROJECT/<kit> with every pad already assigned (name, "
+            "volume, pitch, gate, loop, reverse, a loop's BPM, chop marks) beside the usual "
+            "IMPORT/<kit> files, at 48 kHz / 16-bit and untrimmed. Generated projects have not "
+            "been confirmed on a unit yet: back up the card and your projects first. Into a "
+            "folder, choose the card's root.",
         }
         widgets = {
             "sample_rate": forms.Select(
@@ -46,6 +54,14 @@ class ExportForm(forms.ModelForm):
                 "To write straight into a folder such as an SD card, set SP404_EXPORT_ROOTS "
                 "to the folders allowed and restart the app."
             )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("project"):
+            # What a project holds: the unit's own format, untrimmed (chop marks stay
+            # where they were set), files in bank folders named by pad.
+            cleaned.update(sample_rate=48000, bit_depth=16, trim_silence=False, organisation="kit")
+        return cleaned
 
     def clean_output_path(self):
         path = self.cleaned_data.get("output_path", "").strip()

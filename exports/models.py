@@ -104,6 +104,14 @@ class Export(Job):
     destination = models.CharField(
         max_length=6, choices=Destination.choices, default=Destination.ZIP
     )
+    project = models.BooleanField(
+        default=False,
+        help_text="Kit exports: also write the kit as an SP-404MK2 project, its pads assigned "
+        "(experimental).",
+    )
+    project_folder = models.CharField(
+        max_length=255, blank=True, help_text="Where the project was written inside the export."
+    )
     output_path = models.CharField(max_length=1024, blank=True)
     folder_signature = models.CharField(
         max_length=100,
@@ -153,6 +161,14 @@ class Export(Job):
             models.CheckConstraint(
                 condition=Q(processed_files__lte=models.F("total_files")),
                 name="export_processed_within_total",
+            ),
+            # The unit's project holds 48 kHz / 16-bit audio, untrimmed so chop marks stay put.
+            models.CheckConstraint(
+                condition=Q(project=False)
+                | Q(source="kit", sample_rate=48000, bit_depth=16, trim_silence=False),
+                name="export_project_of_a_kit_at_48k_16bit",
+                violation_error_message="An SP-404MK2 project is made of a kit's pads, at "
+                "48 kHz / 16-bit and without trimming.",
             ),
         ]
         indexes = [

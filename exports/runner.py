@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
-from exports import folders
+from exports import folders, projects
 from exports.folders import UnsafeFolder
 from exports.models import Export, ExportItem
 from exports.planning import allowed_roots, top_folder
@@ -50,13 +50,13 @@ def run(export: Export, progress=None, *, roots: list[Path] | None = None) -> Ex
         status=Export.Status.RUNNING, started_at=export.started_at or timezone.now(), error=""
     )
     try:
-        with own_folder(export, allowed_roots() if roots is None else roots) as folder:
-            return convert_all(export, folder, progress)
+        with own_folder(export, allowed_roots() if roots is None else roots) as (root, top):
+            return convert_all(export, root, top, progress)
     except UnsafeFolder as refusal:
         return close(export, Export.Status.FAILED, error=str(refusal))
 
 
-def convert_all(export: Export, folder: int, progress) -> Export:
+def convert_all(export: Export, root: int, folder: int, progress) -> Export:
     options = export.options()
     for item in export.items.filter(status=ExportItem.Status.PENDING).select_related("sample"):
         if Export.objects.filter(pk=export.pk, status=Export.Status.CANCELLED).exists():
@@ -67,24 +67,33 @@ def convert_all(export: Export, folder: int, progress) -> Export:
         Export.objects.filter(pk=export.pk).update(processed_files=processed)
         if progress:
             progress(item)
-    return deliver(export, folder)
+    return deliver(export, root, folder)
 
 
 @contextlib.contextmanager
-def own_folder(export: Export, roots: list[Path]) -> Iterator[int]:
-    """The export's own top folder, open for the whole run: every file goes inside it."""
+def own_folder(export: Export, roots: list[Path]) -> Iterator[tuple[int, int]]:
+    """(root, top): where the export writes, and its own top folder there, open for the whole run.
+
+    The root is the ZIP's staging folder or the chosen folder. A project export
+    treats it as a card's root: its files go into IMPORT/<top>, the project
+    into EXPORT/PROJECT/<top>.
+    """
     if export.destination == Export.Destination.ZIP:
         staging = staging_folder(export)
         staging.mkdir(parents=True, exist_ok=True)
-        with folders.opened(
-            os.open(staging, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        ) as parent:
-            top = folders.open_folder(parent, top_folder(export), create=True)
+        root = os.open(staging, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     else:
-        with folders.opened(folders.open_destination(export.output_path, roots)) as destination:
-            top = signed_folder(export, destination)
-    with folders.opened(top):
-        yield top
+        root = folders.open_destination(export.output_path, roots)
+    with folders.opened(root):
+        with folders.opened(
+            projects.import_folder(root) if export.project else os.dup(root)
+        ) as parent:
+            if export.destination == Export.Destination.ZIP:
+                top = folders.open_folder(parent, top_folder(export), create=True)
+            else:
+                top = signed_folder(export, parent)
+        with folders.opened(top):
+            yield root, top
 
 
 def signed_folder(export: Export, destination: int) -> int:
@@ -201,13 +210,21 @@ def pad_map_rows(export: Export) -> list[PadMapRow]:
     return rows
 
 
-def deliver(export: Export, folder: int) -> Export:
-    """Write the README, publish the ZIP if one was asked for, and close the export."""
+def deliver(export: Export, root: int, folder: int) -> Export:
+    """Write the project and the README, publish the ZIP if one was asked for, and close."""
     export.refresh_from_db()
     done = export.items.filter(status=ExportItem.Status.DONE)
     if not done.exists():
         return close(export, Export.Status.FAILED, error="No file could be exported.")
-    write_readme(folder, export, pad_map_text(export.name, pad_map_rows(export)))
+    readme = pad_map_text(export.name, pad_map_rows(export))
+    if export.project:
+        try:
+            written = write_project(export, root, folder)
+        except projects.ProjectNotWritten as failure:
+            write_readme(folder, export, readme)
+            return close(export, Export.Status.FAILED, error=str(failure))
+        readme += "\r\n" + projects.LOADING_NOTE.format(path=written.path).replace("\n", "\r\n")
+    write_readme(folder, export, readme)
     if export.destination == Export.Destination.ZIP:
         export.output_path = str(write_zip(export, staging_folder(export)))
         export.expires_at = timezone.now() + timedelta(days=settings.EXPORT_KEEP_DAYS)
@@ -216,6 +233,17 @@ def deliver(export: Export, folder: int) -> Export:
     export.total_size = done.aggregate(total=Sum("size"))["total"] or 0
     export.save(update_fields=["output_path", "expires_at", "file_count", "total_size"])
     return close(export, Export.Status.COMPLETED)
+
+
+def write_project(export: Export, root: int, folder: int) -> projects.WrittenProject:
+    """The kit as a project beside the IMPORT files; recorded on the export."""
+    if export.destination == Export.Destination.ZIP:
+        # A run killed while writing the project left it in the staging folder.
+        shutil.rmtree(staging_folder(export) / projects.PROJECTS_FOLDER[0], ignore_errors=True)
+    written = projects.write_project(export, root, folder, top_folder(export))
+    export.project_folder = written.path
+    export.save(update_fields=["project_folder"])
+    return written
 
 
 def write_readme(folder: int, export: Export, text: str) -> None:

@@ -91,6 +91,7 @@ def start(owner, form: ExportForm, source) -> Export:
         if name in form.cleaned_data
     }
     kit = source.get("kit")
+    fields["project"] = bool(kit and fields.get("project"))
     banks = "".join(form.cleaned_data["banks"]) if kit else ""
     if kit:
         entries = entries_for_kit(kit, banks)

@@ -26,7 +26,8 @@ from library.models.samples import (
 )
 
 NAME_LENGTH = 100
-PAD_OPTIONS = ("volume", "pitch", "gate", "loop", "reverse")
+MAX_CHOP_MARKS = 16  # per pad in an SP-404MK2 project
+PAD_OPTIONS = ("volume", "pitch", "gate", "loop", "reverse", "chop_marks")
 PAD_CONTENT = ("sample_id", *PAD_OPTIONS)
 WRITE_ATTEMPTS = 3
 OWNERS_SAMPLES_ONLY = "Only samples from the kit owner's library can go on its pads."
@@ -106,7 +107,8 @@ class Kit(models.Model):
         self.check_slot(bank, pad_number)
         if sample.owner_id != self.owner_id or sample.deleted_at is not None:
             raise ValidationError(OWNERS_SAMPLES_ONLY)
-        defaults = {"sample": sample, **options}
+        # Marks belong to the loop they were set for, not to whatever replaces it.
+        defaults = {"sample": sample, "chop_marks": False, **options}
 
         def write():
             pad, _created = KitPad.objects.update_or_create(
@@ -151,15 +153,29 @@ class Kit(models.Model):
             pads = []
             for number, row in enumerate(slices, start=1):
                 pad = held.get(number) or KitPad(kit=self, bank=bank, pad_number=number)
-                pad.sample, pad.updated_at = row, now
+                pad.sample, pad.chop_marks, pad.updated_at = row, False, now
                 pads.append(pad)
-            KitPad.objects.bulk_update([pad for pad in pads if pad.pk], ["sample", "updated_at"])
+            KitPad.objects.bulk_update(
+                [pad for pad in pads if pad.pk], ["sample", "chop_marks", "updated_at"]
+            )
             KitPad.objects.bulk_create([pad for pad in pads if not pad.pk])
             self.removals.filter(bank=bank, pad_number__lte=len(slices)).delete()
             return pads
 
         # A pad another request creates meanwhile makes the insert fail: read again.
         return self._write_racing(write, IntegrityError)
+
+    def mark_slices(self, bank: str, pad_number: int, loop) -> "KitPad":
+        """Put a chopped loop whole on one pad, its slices kept as chop marks for projects."""
+        count = loop.slices.alive().count()
+        if not count:
+            raise ValidationError(f"“{loop.name}” has no slices to mark: chop it first.")
+        if count > MAX_CHOP_MARKS:
+            raise ValidationError(
+                f"A pad holds {MAX_CHOP_MARKS} chop marks; “{loop.name}” has {count} slices. "
+                "Chop into fewer."
+            )
+        return self.assign(bank, pad_number, loop, chop_marks=True)
 
     def move_pad(self, from_bank, from_pad, to_bank, to_pad) -> list["KitPad"]:
         """Move a pad's sample and options to another pad, swapping if that one is taken."""
@@ -331,6 +347,10 @@ class KitPad(models.Model):
     gate = models.BooleanField(default=False)
     loop = models.BooleanField(default=False)
     reverse = models.BooleanField(default=False)
+    chop_marks = models.BooleanField(
+        default=False,
+        help_text="A chopped loop on one pad: a project export marks its slices on the pad.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from core.sp404mk2 import BANKS, MIN_SAMPLE_SECONDS, PADS_PER_BANK
+from core.sp404mk2 import BANKS, MIN_SAMPLE_SECONDS, PADS_PER_BANK, is_pad
 from kits import suggest
 from kits.forms import BANK_CHOICES, AssignForm, FillForm, MoveForm, PadOptionsForm, SlotForm
 from kits.grid import KitLayout
@@ -168,6 +168,8 @@ def send_slices(request):
     if not kit.exists() or bank not in BANKS:
         messages.error(request, "Choose one of your kits and a bank to send the slices to.")
         return redirect(back)
+    if request.POST.get("how") == "marks":
+        return whole_loop_with_marks(request, kit.get(), bank, loop, back)
     slices = loop.slices.alive().in_bulk()
     order = [pk for pk in posted_ids(request.POST.getlist("slices")) if pk in slices]
     chosen = [slices[pk] for pk in order] or sorted(
@@ -186,4 +188,23 @@ def send_slices(request):
             f" {short} {'is' if short == 1 else 'are'} shorter than 100 ms: see the pads' warnings."
         )
     messages.add_message(request, messages.WARNING if short else messages.SUCCESS, note)
+    return redirect(kit_url(kit, bank))
+
+
+def whole_loop_with_marks(request, kit: Kit, bank: str, loop, back: str):
+    """The loop on one pad, its slices kept as chop marks for project exports."""
+    pad = posted_ids([request.POST.get("pad", "")])
+    if not pad or not is_pad(bank, pad[0]):
+        messages.error(request, "Choose the pad the whole loop goes on, 1 to 16.")
+        return redirect(back)
+    try:
+        kit.mark_slices(bank, pad[0], loop)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+        return redirect(back)
+    messages.success(
+        request,
+        f"Put “{loop.name}” on pad {bank}{pad[0]} with its slices as chop marks; an "
+        "SP-404MK2 project export (experimental) writes them.",
+    )
     return redirect(kit_url(kit, bank))

@@ -2,7 +2,7 @@
 
 from django import template
 
-from core.sp404mk2 import BANKS
+from core.sp404mk2 import BANKS, PADS_PER_BANK
 from kits.models import Kit
 
 register = template.Library()
@@ -29,5 +29,6 @@ def send_slices_form(context, loop, slices):
         "slices": slices,
         "kits": Kit.objects.owned_by(user).order_by("name").only("name"),
         "banks": BANKS,
+        "pad_numbers": range(1, PADS_PER_BANK + 1),
         "csrf_token": context.get("csrf_token"),
     }

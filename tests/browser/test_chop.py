@@ -267,7 +267,7 @@ def test_send_slices_to_a_bank(page, chop_page, live_server, screenshot):
     chop_in_parts(page, 4)  # the editor, drawn again, lists the new kit
     page.select_option("#id_send_kit", str(kit.pk))
     page.select_option("#id_send_bank", "B")
-    page.click("form.send-slices button:has-text('Send to bank')")
+    page.click("form.send-slices button[type=submit]")
     page.wait_for_url(f"{live_server.url}/kits/{kit.pk}/?bank=B")
     assert "Sent 4 slices of “AMEN” to bank B, pads 1-4." in page.inner_text(".messages")
     for number in range(1, 5):
@@ -287,7 +287,7 @@ def test_send_slices_in_the_order_of_the_list(page, chop_page, live_server):
     assert names == ["AMEN s01", "AMEN s02", "AMEN s04", "AMEN s03"]
     page.select_option("#id_send_kit", str(kit.pk))
     page.select_option("#id_send_bank", "C")
-    page.click("form.send-slices button:has-text('Send to bank')")
+    page.click("form.send-slices button[type=submit]")
     page.wait_for_url(f"{live_server.url}/kits/{kit.pk}/?bank=C")
     pads = dict(kit.pads.filter(bank="C").values_list("pad_number", "sample__name"))
     assert pads == {1: "AMEN s01", 2: "AMEN s02", 3: "AMEN s04", 4: "AMEN s03"}
@@ -299,7 +299,7 @@ def test_export_a_bank_of_slices(page, chop_page, live_server, tmp_path, monkeyp
     chop_in_parts(page, 4)
     page.select_option("#id_send_kit", str(kit.pk))
     page.select_option("#id_send_bank", "B")
-    page.click("form.send-slices button:has-text('Send to bank')")
+    page.click("form.send-slices button[type=submit]")
     page.wait_for_url(f"{live_server.url}/kits/{kit.pk}/?bank=B")
 
     monkeypatch.setattr(Conf, "SYNC", True)

@@ -308,3 +308,41 @@ def test_slices_migration_keeps_every_sample_and_refuses_to_go_back_over_slices(
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert list(search(Sample.objects.all(), "amen")) == [loop]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_project_export_fields_keep_every_export_and_pad_both_ways():
+    library = ("library", "0022_slices_of_loops")
+    before = [
+        ("exports", "0004_export_folder_signature"),
+        ("kits", "0003_constraint_messages"),
+        library,
+    ]
+    after = [("exports", "0005_project_exports"), ("kits", "0004_pad_chop_marks"), library]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    owner = old.get_model("auth", "User").objects.create(username="kept")
+    sample = old.get_model("library", "Sample").objects.create(
+        owner=owner, name="Kept Kick", file="audio/kick.wav", original_filename="kick.wav",
+        sha256="ef" * 32, file_size=10, format="wav", duration=1.0, sample_rate=44100, channels=1,
+    )  # fmt: skip
+    kit = old.get_model("kits", "Kit").objects.create(owner=owner, name="Kept Kit", tempo_bpm=90)
+    old.get_model("kits", "KitPad").objects.create(
+        kit=kit, bank="A", pad_number=13, sample=sample, volume=99
+    )
+    old.get_model("exports", "Export").objects.create(
+        owner=owner, name="Kept Export", source="kit", kit=kit, sample_rate=44100, bit_depth=24
+    )
+
+    for target in (after, before, executor.loader.graph.leaf_nodes()):
+        executor = MigrationExecutor(connection)
+        executor.migrate(target)
+        apps = executor.loader.project_state(target).apps
+        pad = apps.get_model("kits", "KitPad").objects.get()
+        export = apps.get_model("exports", "Export").objects.get()
+        assert (pad.volume, pad.sample.name, export.name, export.sample_rate) == (
+            99, "Kept Kick", "Kept Export", 44100,
+        )  # fmt: skip
+        if target != before:
+            assert (pad.chop_marks, export.project, export.project_folder) == (False, False, "")

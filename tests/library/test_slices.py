@@ -212,7 +212,7 @@ def test_loop_page_shows_the_editor_with_its_slices(
     with django_assert_max_num_queries(30):
         response = client.get(reverse("library:sample_detail", args=[loop.pk]))
     html = response.content.decode()
-    assert 'id="chop-editor"' in html and "16 slices" in html and "Send to bank" in html
+    assert 'id="chop-editor"' in html and "16 slices" in html and "Whole loop on one pad" in html
     assert f'data-frames="{frames_of(loop)}"' in html
 
 

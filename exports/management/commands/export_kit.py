@@ -35,12 +35,19 @@ class Command(BaseCommand):
             "--zip", action="store_true", help="Write one ZIP file into the folder."
         )
         parser.add_argument("--banks", default="", help="Only these banks, e.g. ABC.")
+        parser.add_argument(
+            "--project",
+            action="store_true",
+            help="Also write the kit as an SP-404MK2 project with its pads assigned "
+            "(experimental, 48 kHz / 16-bit): --to is then the card's root, which gets "
+            "EXPORT/PROJECT/<kit> and IMPORT/<kit>.",
+        )
 
     def handle(self, *args, **options):
         with library_logs_at_warning(options["verbosity"]):
             self.export(**options)
 
-    def export(self, *, kit, to, user, format, zip, banks, **options):
+    def export(self, *, kit, to, user, format, zip, banks, project, **options):
         found = self.find_kit(kit, user)
         folder = self.prepared_folder(to)
         entries = entries_for_kit(found, banks.upper())
@@ -49,7 +56,7 @@ class Command(BaseCommand):
                 found.owner, entries=entries, queued=False, name=found.name,
                 source=Export.Source.KIT, kit=found, banks=banks.upper(), format=format, organisation=ExportOrganisation.KIT,
                 destination=Export.Destination.ZIP if zip else Export.Destination.FOLDER,
-                output_path="" if zip else str(folder),
+                output_path="" if zip else str(folder), project=project,
             )  # fmt: skip
         except ExportRefused as refusal:
             raise CommandError(str(refusal)) from None
@@ -66,6 +73,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{export.file_count} files written and verified, {failed.count()} failed."
         )
+        if export.project_folder:
+            place = "in the ZIP" if zip else f"in {folder}"
+            self.stdout.write(
+                f"SP-404MK2 project (experimental): {export.project_folder} {place}. "
+                "Back up the card before loading it on the unit."
+            )
         if export.status != Export.Status.COMPLETED:
             raise CommandError(export.error or "The export failed.")
 
