@@ -1,10 +1,13 @@
 """Exporting a kit in a real browser and unzipping the download."""
 
+import json
 import zipfile
+from io import StringIO
 
 import pytest
 import soundfile as sf
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django_q.conf import Conf
 
 from imports.importing import import_file
@@ -121,3 +124,45 @@ def test_the_export_form_offers_only_destinations_that_work(
     assert page.locator("#id_output_path").count() == 0
     assert "SP404_EXPORT_ROOTS" in page.inner_text(".field-destination")
     screenshot("export-form-without-folders")
+
+
+def test_export_a_kit_as_a_project_and_read_it_back(
+    page, live_server, tmp_path, monkeypatch, screenshot
+):
+    monkeypatch.setattr(Conf, "SYNC", True)
+    log_in(page, live_server)
+    owner = get_user_model().objects.get()
+    kit = make_kit(owner, tmp_path, name="Project Kit")
+    KitPad.objects.filter(kit=kit, pad_number=14).update(volume=90, pitch=2, reverse=True)
+
+    page.goto(f"{live_server.url}/exports/new/?kit={kit.pk}")
+    assert page.is_visible("text=not been confirmed on a unit")
+    page.check("input[name=project]")
+    page.click("button:has-text('Start export')")
+    page.wait_for_selector("#download-link", timeout=30_000)
+    assert "EXPORT/PROJECT/Project Kit" in page.inner_text("#project-note")
+    screenshot("export-project-laptop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_no_horizontal_scroll(page)
+    screenshot("export-project-phone")
+    with page.expect_download() as download_info:
+        page.click("#download-link")
+    target = tmp_path / "project.zip"
+    download_info.value.save_as(target)
+    with zipfile.ZipFile(target) as archive:
+        archive.extractall(tmp_path / "card")
+
+    out = StringIO()
+    call_command(
+        "inspect_sp404_project", str(tmp_path / "card/EXPORT/PROJECT/Project Kit"), "--json",
+        stdout=out,
+    )  # fmt: skip
+    project, *pads = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert project["name"] == "Project Kit"
+    assert [(pad["bank"], pad["pad"], pad["name"]) for pad in pads] == [
+        ("A", 13, "Kick"),
+        ("A", 14, "Snare"),
+    ]
+    assert (pads[1]["volume"], pads[1]["pitch"], pads[1]["reverse"]) == (90, 2, True)
+    kick = sf.info(tmp_path / "card/IMPORT/Project Kit/A/13 Kick.wav")
+    assert pads[0]["end_frame"] == kick.frames
