@@ -13,6 +13,7 @@ write, stays as it was. A new project starts from the bytes real files hold for
 a new project's header and for an empty pad.
 """
 
+import operator
 import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -90,6 +91,7 @@ EMPTY_CHOPS = struct.pack(">16I", *[NO_MARK] * MAX_MARKS) + bytes(CHOP_SIZE - 4 
 # Ten 16-bit bank volumes at 0x6C sit in the order B, A, D, C, F, E, H, G, J, I.
 _VOLUME_SLOTS = tuple(BANKS.index(bank) for bank in "BADCFEHGJI")
 _LOOP_ON = 0x7FFF_FFFF
+MAX_VOLUME = 127
 _WORDS = struct.Struct(">43I")
 
 
@@ -254,7 +256,7 @@ _HEADER = {
 }
 _BANK_BPM = [_Slot(0x40 + 4 * bank, ">I", *_bpm(200)) for bank in range(len(BANKS))]
 _BANK_VOLUME = [
-    _Slot(0x6C + 2 * _VOLUME_SLOTS.index(bank), ">H", lambda v: 127 - v, lambda v: 127 - v)
+    _Slot(0x6C + 2 * _VOLUME_SLOTS.index(bank), ">H", lambda v: 127 - v, lambda v: 127 - _volume(v))
     for bank in range(len(BANKS))
 ]
 _NAME = slice(0x80, 0x80 + PROJECT_NAME_LENGTH)
@@ -329,6 +331,13 @@ def _from_signed(value: int) -> int:
     return value & 0xFFFF_FFFF
 
 
+def _volume(value: int) -> int:
+    """A volume as the unit has them, 0-127."""
+    if not 0 <= value <= MAX_VOLUME:
+        raise ValueError(value)
+    return value
+
+
 def _flag(index: int, name: str, on: int = 1) -> _Word:
     return _Word(index, (name,), lambda word: (word != 0,), lambda value: on if value else 0)
 
@@ -341,7 +350,7 @@ _PAD_WORDS = (
     _number(0, "size"),
     _number(1, "start"),
     _number(2, "end"),
-    _number(3, "volume"),
+    _Word(3, ("volume",), lambda word: (word,), _volume),
     _flag(4, "gate"),
     _flag(5, "loop", on=_LOOP_ON),
     _number(7, "mute_group"),
@@ -403,10 +412,10 @@ def _encode_pad(pad: Pad, short: bool) -> bytes:
 def _stored(word: _Word, values: list) -> int:
     """The 32-bit word that holds values, refused when they do not fit."""
     try:
-        stored = word.encode(*values)
+        stored = operator.index(word.encode(*values))  # numpy integers are welcome too
     except (TypeError, ValueError, OverflowError):
         stored = None
-    if not isinstance(stored, int) or not 0 <= stored <= 0xFFFF_FFFF:
+    if stored is None or not 0 <= stored <= 0xFFFF_FFFF:
         shown = ", ".join(
             f"{name} {value!r}" for name, value in zip(word.names, values, strict=True)
         )
@@ -417,9 +426,13 @@ def _stored(word: _Word, values: list) -> int:
 def _marks(marks: Sequence[int]) -> bytes:
     if len(marks) > MAX_MARKS:
         raise ProjectFormatError(f"A pad holds at most {MAX_MARKS} chop marks, not {len(marks)}.")
-    if any(not isinstance(mark, int) or not 0 <= mark < NO_MARK for mark in marks):
+    try:
+        frames = [operator.index(mark) for mark in marks]
+    except TypeError:
+        frames = [-1]
+    if any(not 0 <= frame < NO_MARK for frame in frames):
         raise ProjectFormatError(f"Chop marks are frame positions, not {list(marks)!r}.")
-    return struct.pack(">16I", *marks, *[NO_MARK] * (MAX_MARKS - len(marks)))
+    return struct.pack(">16I", *frames, *[NO_MARK] * (MAX_MARKS - len(frames)))
 
 
 def _text(stored: bytes) -> str:
@@ -499,9 +512,9 @@ def write_smp(output: BinaryIO, blocks: Iterable[np.ndarray], frames: int, chann
 def read_smp(data: bytes) -> tuple[SmpHeader, np.ndarray]:
     """An .SMP's header and its audio as int16 frames x channels."""
     header = read_smp_header(data)
-    audio = np.frombuffer(data, dtype=">i2", offset=SMP_HEADER_SIZE)
-    if len(audio) % header.channels:
+    if (len(data) - SMP_HEADER_SIZE) % (2 * header.channels):
         raise ProjectFormatError("The .SMP's audio ends in the middle of a frame.")
+    audio = np.frombuffer(data, dtype=">i2", offset=SMP_HEADER_SIZE)
     return header, audio.astype(np.int16).reshape(-1, header.channels)
 
 
