@@ -25,7 +25,7 @@ class ExportAdmin(admin.ModelAdmin):
         "total_size",
         "created_at",
     ]
-    list_filter = ["status", "format", "destination", "organisation", "source"]
+    list_filter = ["status", "format", "destination", "project", "organisation", "source"]
     search_fields = ["name", "output_path", "owner__username"]
     list_select_related = ["owner"]
     raw_id_fields = ["owner", "kit"]

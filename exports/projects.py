@@ -48,10 +48,11 @@ The same kit as an SP-404MK2 project (experimental): {path}
 Every pad is already assigned in it, with its name, volume, pitch, gate, loop,
 reverse, BPM for loops and chop marks. Projects made by this app have not yet
 been confirmed on a unit, so:
-1. Back up the card and the unit's projects first (SHIFT + pad 14, BACKUP).
+1. Back up the card on a computer, and the unit's projects with its BACKUP
+   function (reference manual: "Backing up your data").
 2. Copy the EXPORT folder to the root of the SD card, merging with the one there.
-3. On the SP-404MK2 press SHIFT + pad 14 and choose IMPORT PROJECT, then this
-   project and an empty project slot.
+3. Load it with the unit's IMPORT PROJECT (reference manual: "Importing a
+   project"), choosing this project and a project slot you can spare.
 4. If the unit refuses it, import the files of this folder as described above,
    and report the unit's message and firmware version.
 """

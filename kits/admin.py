@@ -31,8 +31,9 @@ class KitPadAdmin(admin.ModelAdmin):
         "gate",
         "loop",
         "reverse",
+        "chop_marks",
     ]
-    list_filter = ["bank", "gate", "loop", "reverse"]
+    list_filter = ["bank", "gate", "loop", "reverse", "chop_marks"]
     search_fields = ["kit__name", "sample__name"]
     list_select_related = ["kit", "sample"]
     raw_id_fields = ["kit", "sample"]
