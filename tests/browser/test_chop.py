@@ -1,6 +1,7 @@
 """The chop editor in a real browser: cut a loop, hear a slice, send the slices to a bank, export."""
 
 import io
+import json
 import zipfile
 from itertools import pairwise
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django_q.conf import Conf
 
 from imports.models import Batch
@@ -325,3 +327,45 @@ def test_export_a_bank_of_slices(page, chop_page, live_server, tmp_path, monkeyp
     # The slices' audio is the loop's, in order: the exported files add up to the loop.
     total = sum(sf.info(unzipped / name).frames for name in names)
     assert abs(total - round(slicing.frame_count(loop) * EXPORT_RATE / loop_rate)) <= 2 * len(names)
+
+
+def test_whole_loop_on_a_pad_becomes_chop_marks_in_a_project(
+    page, chop_page, live_server, tmp_path, monkeypatch, screenshot
+):
+    loop = chop_page
+    kit = Kit.objects.create(owner=loop.owner, name="Chops", tempo_bpm=100)
+    chop_in_parts(page, 4)
+    page.check("input[name=how][value=marks]")
+    page.select_option("#id_send_kit", str(kit.pk))
+    page.select_option("#id_send_bank", "C")
+    page.select_option("#id_send_pad", "2")
+    page.click("form.send-slices button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/kits/{kit.pk}/?bank=C")
+    assert "chop marks" in page.inner_text("#pad-C-2")
+    assert list(kit.pads.values_list("bank", "pad_number", "sample", "chop_marks")) == [
+        ("C", 2, loop.pk, True)
+    ]
+
+    monkeypatch.setattr(Conf, "SYNC", True)
+    page.goto(f"{live_server.url}/exports/new/?kit={kit.pk}")
+    page.check("input[name=project]")
+    page.click("button:has-text('Start export')")
+    page.wait_for_selector("#download-link", timeout=60_000)
+    screenshot("chop-marks-project-export")
+    with page.expect_download() as download_info:
+        page.click("#download-link")
+    target = tmp_path / "project.zip"
+    download_info.value.save_as(target)
+    with zipfile.ZipFile(target) as archive:
+        archive.extractall(tmp_path / "card")
+    out = io.StringIO()
+    call_command(
+        "inspect_sp404_project", str(tmp_path / "card/EXPORT/PROJECT/Chops"), "--json", stdout=out
+    )
+    project, pad = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert (project["tempo_mode"], project["project_bpm"]) == ("project", 100.0)
+    loop_rate = sf.info(loop.file.path).samplerate
+    starts = [row.start_frame for row in slices_of(loop)]
+    assert (pad["bank"], pad["pad"], pad["name"]) == ("C", 2, "AMEN")
+    assert pad["marks"] == [round(start * EXPORT_RATE / loop_rate) for start in starts]
+    assert pad["end_frame"] == sf.info(tmp_path / "card/IMPORT/Chops/C/02 AMEN.wav").frames
