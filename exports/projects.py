@@ -128,7 +128,12 @@ def fill(export: Export, files: int, folder: int, written: list[str]) -> Project
         settings = pads.get((item.bank, item.pad_number))
         describe(pad, item.sample, settings, export.uppercase)
         if settings is not None and settings.sample_id in marks:
-            pad.marks = chop_marks(marks[settings.sample_id], item.sample, frames, rate)
+            starts = marks[settings.sample_id]
+            pad.marks = chop_marks(starts, item.sample, frames, rate)
+            if len(starts) > MAX_MARKS:
+                note = f"Only its first {MAX_MARKS} of {len(starts)} slices are chop marks."
+                item.warnings = f"{item.warnings} {note}".strip()
+                item.save(update_fields=["warnings"])
     with folders.new_file(folder, PADCONF) as output:
         written.append(PADCONF)
         output.write(write_padconf(project))
