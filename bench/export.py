@@ -5,11 +5,14 @@ Usage: .venv/bin/python bench/export.py [--quick]
 Generates one-shots and loops from mixed sources in a temporary directory, converts
 and verifies them all to 48 kHz / 16-bit WAV, copies them with soundfile as the
 baseline, and converts one long file under tracemalloc to show memory stays flat.
+Then writes 160 of the converted files as an SP-404MK2 project (.SMP files and
+PADCONF.BIN, read back), against copying the same files as they are.
 """
 
 import argparse
 import multiprocessing
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -23,7 +26,7 @@ import soundfile as sf
 # Run from a checkout without installing the project.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from exports import sp404
+from exports import sp404, sp404_project
 
 # (sample rate, libsndfile subtype, channels) of the generated sources, used in turn.
 SOURCE_KINDS = [
@@ -156,6 +159,35 @@ def traced_conversion(source: Path, out_dir: Path) -> tuple[float, float, float]
     return seconds, peak / MB, max_rss_mb() - rss_before
 
 
+def write_project(converted: list[Path], folder: Path) -> float:
+    """The converted files on pads A1... as a project, read back; returns seconds."""
+    started = time.perf_counter()
+    project = sp404_project.Project(name="BENCH")
+    (folder / "SMPL").mkdir(parents=True)
+    for index, path in enumerate(converted):
+        bank, number = sp404_project.pad_of(index)
+        with (
+            sf.SoundFile(path) as sound,
+            open(folder / "SMPL" / sp404_project.smp_name(bank, number), "wb") as out,
+        ):
+            blocks = sound.blocks(1 << 16, dtype="int16", always_2d=True)
+            sp404_project.write_smp(out, blocks, sound.frames, sound.channels)
+            project.pad(bank, number).set_audio(sound.frames, sound.channels)
+    (folder / "PADCONF.BIN").write_bytes(sp404_project.write_padconf(project))
+    if sp404_project.read_padconf((folder / "PADCONF.BIN").read_bytes()) != project:
+        raise SystemExit("The project did not read back as written.")
+    return time.perf_counter() - started
+
+
+def copy_files(paths: list[Path], folder: Path) -> float:
+    """The baseline for a project: the same files copied byte for byte."""
+    started = time.perf_counter()
+    folder.mkdir()
+    for path in paths:
+        shutil.copyfile(path, folder / path.name)
+    return time.perf_counter() - started
+
+
 def total_mb(paths: list[Path]) -> float:
     """The size of the files in MB."""
     return sum(path.stat().st_size for path in paths) / MB
@@ -210,6 +242,18 @@ def report_all(sources: list[Path], long_source: Path, root: Path, sizes: Sizes)
           f"({total_mb([long_source]):.0f} MB; {decoded_mb:.0f} MB if decoded whole as float32): "
           f"{seconds:.1f} s, tracemalloc peak {traced_mb:.1f} MB, "
           f"peak RSS growth {rss_growth:.1f} MB")  # fmt: skip
+    pads = sorted((root / "converted").glob("loop_*.wav"))[:10]
+    pads += sorted((root / "converted").glob("one_shot_*.wav"))[
+        : sp404_project.PAD_COUNT - len(pads)
+    ]
+    copy_files(pads[:2], root / "project-warm-up")
+    write_project(pads[:2], root / "project-warm-up-2")
+    project_seconds = write_project(pads, root / "project")
+    baseline_seconds = copy_files(pads, root / "project-copied")
+    print()
+    report_rate("project: .SMP + PADCONF, read back", len(pads), total_mb(pads), project_seconds)
+    report_rate("baseline: copy the same files", len(pads), total_mb(pads), baseline_seconds)
+    print(f"ratio project/baseline time: {project_seconds / baseline_seconds:.2f}x")
 
 
 def main() -> None:
