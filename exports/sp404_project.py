@@ -462,6 +462,8 @@ class SmpHeader:
     channels: int
     bits: int
     size: int  # the whole file, as its header says (stored minus 8)
+    # The 512 bytes read, unexplained ones included, for writing the file again.
+    raw: bytes = field(default=b"", repr=False, compare=False)
 
 
 def smp_header(frames: int, channels: int) -> bytes:
@@ -493,12 +495,25 @@ def read_smp_header(data: bytes) -> SmpHeader:
         raise ProjectFormatError(
             f"This .SMP says {channels} channels of {bits} bits; expected 1 or 2 of 16."
         )
-    return SmpHeader(rate, channels, bits, size + 8)
+    return SmpHeader(rate, channels, bits, size + 8, raw=bytes(data[:SMP_HEADER_SIZE]))
 
 
-def write_smp(output: BinaryIO, blocks: Iterable[np.ndarray], frames: int, channels: int) -> int:
-    """Write a .SMP of int16 blocks (frames x channels) that add up to frames; returns its size."""
-    output.write(smp_header(frames, channels))
+def write_smp(
+    output: BinaryIO,
+    blocks: Iterable[np.ndarray],
+    frames: int,
+    channels: int,
+    like: SmpHeader | None = None,
+) -> int:
+    """Write a .SMP of int16 blocks (frames x channels) that add up to frames; returns its size.
+
+    With like (a header read from a file), its 512 bytes are written again, the
+    size word changed only if the audio's length differs: an .SMP read and
+    written back is identical.
+    """
+    output.write(
+        smp_header(frames, channels) if like is None else _header_like(like, frames, channels)
+    )
     written = 0
     for block in blocks:
         block = np.asarray(block, dtype=np.int16).reshape(-1, channels)
@@ -507,6 +522,16 @@ def write_smp(output: BinaryIO, blocks: Iterable[np.ndarray], frames: int, chann
     if written != frames:
         raise ProjectFormatError(f"The audio had {written} frames, not the {frames} announced.")
     return SMP_HEADER_SIZE + frames * 2 * channels
+
+
+def _header_like(like: SmpHeader, frames: int, channels: int) -> bytes:
+    if channels != like.channels:
+        raise ProjectFormatError(f"This .SMP holds {like.channels} channels, not {channels}.")
+    header = bytearray(like.raw)
+    size = SMP_HEADER_SIZE + frames * 2 * channels
+    if size != like.size:
+        struct.pack_into(">I", header, 4, size - 8)
+    return bytes(header)
 
 
 def read_smp(data: bytes) -> tuple[SmpHeader, np.ndarray]:

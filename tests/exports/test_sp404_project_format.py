@@ -838,3 +838,25 @@ def test_read_smp_refuses_audio_that_ends_inside_a_frame():
     data = b"RFWV" + struct.pack(">4I", 512 + 3 - 8, 48_000, 1, 16) + bytes(492) + bytes(3)
     with pytest.raises(ProjectFormatError, match="middle of a frame"):
         read_smp(data)
+
+
+def test_an_smp_read_and_written_back_is_identical_unexplained_bytes_included():
+    rng = np.random.default_rng(7)
+    audio = rng.integers(-32768, 32767, (300, 2), dtype=np.int16)
+    data = (
+        b"RFWV"
+        + struct.pack(">4I", 512 + audio.size * 2 - 8, 48_000, 2, 16)
+        + bytes(12)
+        + rng.integers(0, 256, 480, dtype=np.uint8).tobytes()
+        + audio.astype(">i2").tobytes()
+    )
+    header, read = read_smp(data)
+    again = io.BytesIO()
+    write_smp(again, [read], len(read), header.channels, like=header)
+    assert again.getvalue() == data
+    # Shorter audio changes the size word, and only that, in the header.
+    shorter = io.BytesIO()
+    write_smp(shorter, [read[:100]], 100, 2, like=header)
+    assert shorter.getvalue()[:512] == data[:4] + struct.pack(">I", 512 + 400 - 8) + data[8:512]
+    with pytest.raises(ProjectFormatError, match="2 channels"):
+        write_smp(io.BytesIO(), [read[:, :1]], 300, 1, like=header)
