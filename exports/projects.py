@@ -9,6 +9,7 @@ generated project has been confirmed on a unit yet.
 
 import contextlib
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ PROJECTS_FOLDER = ("EXPORT", "PROJECT")
 PADCONF = "PADCONF.BIN"
 SAMPLES_FOLDER = "SMPL"
 BLOCK_FRAMES = 1 << 16
+NOT_WRITTEN = "The SP-404MK2 project could not be written"
+# The files a project export writes, and nothing else is ever deleted.
+OWN_FILE = re.compile(r"(PADCONF\.BIN|BANK([1-9]|10)-(0[1-9]|1[0-6])\.SMP)(\.partial)?")
 
 LOADING_NOTE = """\
 The same kit as an SP-404MK2 project (experimental): {path}
@@ -73,32 +77,51 @@ def import_folder(root: int) -> int:
     return folders.open_folder(root, IMPORT_FOLDER, create=True)
 
 
-def write_project(export: Export, root: int, files: int, name: str) -> WrittenProject:
+def write_project(
+    export: Export, root: int, files: int, name: str, replaces: str = ""
+) -> WrittenProject:
     """The kit as a project in root's EXPORT/PROJECT/<name> (or a numbered folder beside it).
 
-    files is the export's own folder of converted files (inside IMPORT). A project
-    that fails is removed again, so no half project is left for the unit to load.
+    files is the export's own folder of converted files (inside IMPORT). The
+    project is written into a hidden folder of this export's and takes its name
+    only once it has read back right, so the unit never finds half a project; a
+    run killed on the way left that hidden folder, and the next run clears it
+    first. replaces names the project an earlier run of this export wrote (a
+    retry): its files make way for the new ones, and its name is used again.
     """
+    hidden = f".sp404site-export-{export.pk}.partial"
     try:
         parent = projects_folder(root)
     except UnsafeFolder as refusal:
-        raise ProjectNotWritten(f"The SP-404MK2 project could not be written: {refusal}") from None
+        raise ProjectNotWritten(f"{NOT_WRITTEN}: {refusal}") from None
     with folders.opened(parent):
-        created, folder = folders.create_beside(parent, name)
-        written: list[str] = []
-        with folders.opened(folder):
-            try:
-                project = fill(export, files, folder, written)
+        try:
+            clear_own(parent, hidden)
+            with folders.opened(folders.open_folder(parent, hidden, create=True)) as folder:
+                project = fill(export, files, folder)
                 check(project, folder)
-            except (ProjectFormatError, UnsafeFolder, OSError, RuntimeError) as error:
-                remove(folder, written)
-                with contextlib.suppress(OSError):
-                    os.rmdir(created, dir_fd=parent)
-                raise ProjectNotWritten(
-                    f"The SP-404MK2 project could not be written: {error}"
-                ) from None
+            if replaces:
+                clear_own(parent, replaces)
+            created = take_name(parent, hidden, name)
+        except (ProjectFormatError, UnsafeFolder, OSError, RuntimeError) as error:
+            clear_own(parent, hidden)
+            raise ProjectNotWritten(f"{NOT_WRITTEN}: {error}") from None
     path = "/".join([*PROJECTS_FOLDER, created])
     return WrittenProject(path, sum(not pad.is_empty for pad in project.pads))
+
+
+def take_name(parent: int, hidden: str, name: str) -> str:
+    """Give the finished project its name: name, or "name 2"... when that is taken."""
+    created, claimed = folders.create_beside(parent, name)
+    os.close(claimed)
+    try:
+        # Over the empty folder just made for it: the name was free, and stays ours.
+        os.rename(hidden, created, src_dir_fd=parent, dst_dir_fd=parent)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.rmdir(created, dir_fd=parent)
+        raise
+    return created
 
 
 def projects_folder(root: int) -> int:
@@ -110,7 +133,7 @@ def projects_folder(root: int) -> int:
     return parent
 
 
-def fill(export: Export, files: int, folder: int, written: list[str]) -> Project:
+def fill(export: Export, files: int, folder: int) -> Project:
     """Write each pad's .SMP and PADCONF.BIN; returns the project as meant."""
     project = new_project(export)
     items = export.items.filter(status=ExportItem.Status.DONE).exclude(bank="")
@@ -120,24 +143,34 @@ def fill(export: Export, files: int, folder: int, written: list[str]) -> Project
     marks = slice_starts(pad for pad in pads.values() if pad.chop_marks)
     for item in items.select_related("sample").order_by("bank", "pad_number"):
         target = f"{SAMPLES_FOLDER}/{smp_name(item.bank, item.pad_number)}"
-        written.append(target)
         source = item.output_name.split("/", 1)[-1]
         frames, channels, rate = copy_audio(files, source, folder, target)
         pad = project.pad(item.bank, item.pad_number)
         pad.set_audio(frames, channels)
         settings = pads.get((item.bank, item.pad_number))
+        if settings is not None and settings.sample_id != item.sample_id:
+            settings = None  # the pad was given another sample since the export began
         describe(pad, item.sample, settings, export.uppercase)
-        if settings is not None and settings.sample_id in marks:
-            starts = marks[settings.sample_id]
+        if settings is not None and settings.chop_marks:
+            starts = marks.get(settings.sample_id, [])
             pad.marks = chop_marks(starts, item.sample, frames, rate)
             if len(starts) > MAX_MARKS:
-                note = f"Only its first {MAX_MARKS} of {len(starts)} slices are chop marks."
-                item.warnings = f"{item.warnings} {note}".strip()
-                item.save(update_fields=["warnings"])
+                warn(item, f"Only its first {MAX_MARKS} of {len(starts)} slices are chop marks.")
+            elif not starts:
+                warn(
+                    item,
+                    "It has chop marks in the kit, but its loop has no slices now: none written.",
+                )
     with folders.new_file(folder, PADCONF) as output:
-        written.append(PADCONF)
         output.write(write_padconf(project))
     return project
+
+
+def warn(item: ExportItem, note: str) -> None:
+    """Add note to the item's warnings, once however often the export runs."""
+    if note not in item.warnings:
+        item.warnings = f"{item.warnings} {note}".strip()
+        item.save(update_fields=["warnings"])
 
 
 def new_project(export: Export) -> Project:
@@ -225,10 +258,31 @@ def opened_file(folder: int, relative: str) -> BinaryIO:
         return os.fdopen(os.open(name, flags, dir_fd=directory), "rb")
 
 
-def remove(folder: int, written: list[str]) -> None:
-    """Delete the files this export wrote into its project folder, and SMPL when empty."""
-    for relative in written:
-        with contextlib.suppress(OSError, UnsafeFolder), inside(folder, relative) as (parent, name):
-            os.unlink(name, dir_fd=parent)
+def clear_own(parent: int, name: str) -> None:
+    """Remove the project folder name in parent, if only files this module writes are in it.
+
+    Only PADCONF.BIN and SMPL/BANK<n>-<pp>.SMP (and their ".partial" forms) are
+    deleted; a folder that still holds anything else stays, with that.
+    """
+    try:
+        folder = folders.open_folder(parent, name)
+    except UnsafeFolder:
+        return  # not there (or not a folder): nothing of ours
+    with folders.opened(folder):
+        unlink_own(folder)
+        with (
+            contextlib.suppress(UnsafeFolder),
+            folders.opened(folders.open_folder(folder, SAMPLES_FOLDER)) as samples,
+        ):
+            unlink_own(samples)
+        with contextlib.suppress(OSError):
+            os.rmdir(SAMPLES_FOLDER, dir_fd=folder)
     with contextlib.suppress(OSError):
-        os.rmdir(SAMPLES_FOLDER, dir_fd=folder)
+        os.rmdir(name, dir_fd=parent)
+
+
+def unlink_own(folder: int) -> None:
+    for entry in os.listdir(folder):
+        if OWN_FILE.fullmatch(entry):
+            with contextlib.suppress(OSError):
+                os.unlink(entry, dir_fd=folder)

@@ -14,7 +14,7 @@ import shutil
 import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from secrets import token_hex
 
 from django.conf import settings
@@ -217,13 +217,16 @@ def deliver(export: Export, root: int, folder: int) -> Export:
     if not done.exists():
         return close(export, Export.Status.FAILED, error="No file could be exported.")
     readme = pad_map_text(export.name, pad_map_rows(export))
+    failure = ""
     if export.project:
         try:
             written = write_project(export, root, folder)
-        except projects.ProjectNotWritten as failure:
-            write_readme(folder, export, readme)
-            return close(export, Export.Status.FAILED, error=str(failure))
-        readme += "\r\n" + projects.LOADING_NOTE.format(path=written.path).replace("\n", "\r\n")
+        except projects.ProjectNotWritten as refusal:
+            # The files for the IMPORT folder are still delivered: the sure way stays.
+            failure = f"{refusal} The files for the IMPORT folder are complete."
+        else:
+            note = projects.LOADING_NOTE.format(path=written.path)
+            readme += "\r\n" + note.replace("\n", "\r\n")
     write_readme(folder, export, readme)
     if export.destination == Export.Destination.ZIP:
         export.output_path = str(write_zip(export, staging_folder(export)))
@@ -232,15 +235,20 @@ def deliver(export: Export, root: int, folder: int) -> Export:
     export.file_count = done.count()
     export.total_size = done.aggregate(total=Sum("size"))["total"] or 0
     export.save(update_fields=["output_path", "expires_at", "file_count", "total_size"])
-    return close(export, Export.Status.COMPLETED)
+    return close(export, Export.Status.COMPLETED, error=failure)
 
 
 def write_project(export: Export, root: int, folder: int) -> projects.WrittenProject:
-    """The kit as a project beside the IMPORT files; recorded on the export."""
+    """The kit as a project beside the IMPORT files; recorded on the export.
+
+    A retry replaces the project an earlier run wrote (a ZIP's is in its staging
+    folder, cleared whole), so one export leaves one project.
+    """
+    earlier = PurePosixPath(export.project_folder).name if export.project_folder else ""
     if export.destination == Export.Destination.ZIP:
-        # A run killed while writing the project left it in the staging folder.
         shutil.rmtree(staging_folder(export) / projects.PROJECTS_FOLDER[0], ignore_errors=True)
-    written = projects.write_project(export, root, folder, top_folder(export))
+        earlier = ""
+    written = projects.write_project(export, root, folder, top_folder(export), replaces=earlier)
     export.project_folder = written.path
     export.save(update_fields=["project_folder"])
     return written

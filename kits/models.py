@@ -313,11 +313,15 @@ class Kit(models.Model):
             for pad in pads:
                 if pad.sample_id not in samples:
                     samples[pad.sample_id] = pad.sample.adopted_by(user)
-            KitPad.objects.bulk_create(
+            copies = [
                 KitPad(kit=copy, sample=samples[pad.sample_id],
                        **{field: getattr(pad, field) for field in ("bank", "pad_number", *PAD_OPTIONS)})
                 for pad in pads
-            )  # fmt: skip
+            ]  # fmt: skip
+            for pad in copies:
+                # An adopted loop comes without its slices, so without marks to set.
+                pad.chop_marks = pad.chop_marks and pad.sample.owner_id == self.owner_id
+            KitPad.objects.bulk_create(copies)
         return copy
 
 

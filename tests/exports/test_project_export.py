@@ -180,7 +180,7 @@ def test_a_kit_without_tempo_keeps_the_new_project_bank_tempos(user, kit, tmp_pa
     assert write_padconf(project) == data
 
 
-def test_a_project_that_cannot_be_written_fails_the_export_and_leaves_no_half_project(
+def test_a_project_that_cannot_be_written_is_reported_and_the_import_files_delivered(
     user, kit, tmp_path, settings
 ):
     card = tmp_path / "card"
@@ -192,7 +192,9 @@ def test_a_project_that_cannot_be_written_fails_the_export_and_leaves_no_half_pr
     ):
         call_command("export_kit", kit.name, "--to", str(card), "--project", stdout=StringIO())
     export = Export.objects.get()
-    assert export.status == Export.Status.FAILED and export.project_folder == ""
+    # The export is done (its IMPORT files are); it says why the project is missing.
+    assert export.status == Export.Status.COMPLETED and export.project_folder == ""
+    assert "The files for the IMPORT folder are complete" in export.error
     # The files for the IMPORT folder are there, with their README.
     readme = (card / "IMPORT/Dusty Kit Unicode/README.txt").read_text()
     assert "13 Kick Hard.wav" in readme and "EXPORT/PROJECT" not in readme
@@ -291,3 +293,84 @@ def test_a_loop_chopped_again_into_more_than_sixteen_keeps_sixteen_marks_and_say
     assert "first 16 of 20 slices" in item.warnings
     _, pads = inspect(unzipped(client, export, tmp_path / "card") / export.project_folder)
     assert len(next(pad for pad in pads if pad["pad"] == 1)["marks"]) == 16
+
+
+def test_a_zip_whose_project_fails_still_holds_the_import_files(client_for, user, kit, tmp_path):
+    from exports.runner import staging_folder
+
+    client = client_for(user)
+    export = start(client, kit)
+    staging_folder(export).mkdir(parents=True)
+    (staging_folder(export) / "EXPORT").write_text("a file where the project's folder goes")
+    assert run(export).status == Export.Status.COMPLETED
+    assert export.error.startswith("The SP-404MK2 project could not be written")
+    card = unzipped(client, export, tmp_path / "card")
+    assert (card / "IMPORT/Dusty Kit Unicode/A/13 Kick Hard.wav").is_file()
+    assert not (card / "EXPORT").is_dir()
+    page = client.get(reverse("exports:export_detail", args=[export.pk])).content.decode()
+    assert "not written (the reason is above)" in page
+
+
+def test_a_retried_folder_export_replaces_its_own_project_and_clears_a_killed_runs_leftovers(
+    user, kit, tmp_path, settings
+):
+    card = tmp_path / "card"
+    card.mkdir()
+    settings.EXPORT_FOLDER_ROOTS = [str(card)]
+    kick = Path(kit.pads.get(bank="A", pad_number=13).sample.file.path)
+    audio = kick.read_bytes()
+    kick.write_bytes(b"broken for now")
+    call_command("export_kit", kit.name, "--to", str(card), "--project", stdout=StringIO())
+    export = Export.objects.get()
+    assert export.items.filter(status="failed").count() == 1
+    projects = card / "EXPORT/PROJECT"
+    _, pads = inspect(projects / "Dusty Kit Unicode")
+    assert [pad["pad"] for pad in pads] == [1, 16]
+    # A killed run left its hidden folder; the user keeps a file of theirs elsewhere.
+    hidden = projects / f".sp404site-export-{export.pk}.partial"
+    (hidden / "SMPL").mkdir(parents=True)
+    (hidden / "SMPL/BANK2-05.SMP").write_bytes(b"half, of a pad the kit no longer fills")
+    (projects / "Theirs").mkdir()
+    (projects / "Theirs/PADCONF.BIN").write_bytes(b"not ours")
+
+    kick.write_bytes(audio)
+    assert export.retry() == 1
+    assert run(export).status == Export.Status.COMPLETED and export.error == ""
+    assert sorted(path.name for path in projects.iterdir()) == ["Dusty Kit Unicode", "Theirs"]
+    _, pads = inspect(projects / "Dusty Kit Unicode")
+    assert [pad["pad"] for pad in pads] == [1, 13, 16]
+    smpl = projects / "Dusty Kit Unicode/SMPL"
+    assert sorted(path.name for path in smpl.iterdir()) == [
+        "BANK1-01.SMP",
+        "BANK1-13.SMP",
+        "BANK3-16.SMP",
+    ]
+    assert (projects / "Theirs/PADCONF.BIN").read_bytes() == b"not ours"
+
+
+def test_a_kit_copied_for_another_user_drops_marks_its_loop_copy_cannot_have(user, other_user, kit):
+    copy = kit.copy_for(other_user)
+    assert list(copy.pads.filter(chop_marks=True)) == []
+    assert kit.copy_for(user).pads.get(bank="A", pad_number=1).chop_marks is True
+
+
+def test_a_marked_pad_whose_loop_lost_its_slices_says_so(client_for, user, kit, tmp_path):
+    loop = kit.pads.get(bank="A", pad_number=1).sample
+    slicing.chop(loop, [])
+    client = client_for(user)
+    export = start(client, kit)
+    assert run(export).status == Export.Status.COMPLETED
+    assert "no slices now" in export.items.get(bank="A", pad_number=1).warnings
+
+
+def test_a_pad_given_another_sample_since_the_export_began_keeps_its_items_audio_only(
+    client_for, user, kit, tmp_path
+):
+    client = client_for(user)
+    export = start(client, kit)
+    kick = kit.pads.get(bank="A", pad_number=13).sample
+    kit.assign("A", 1, kick, volume=30)  # the loop's pad, before the export runs
+    assert run(export).status == Export.Status.COMPLETED
+    _, pads = inspect(unzipped(client, export, tmp_path / "card") / export.project_folder)
+    loop_pad = next(pad for pad in pads if pad["pad"] == 1)
+    assert (loop_pad["name"], loop_pad["volume"], loop_pad["marks"]) == ("Dusty Loop", 127, [])

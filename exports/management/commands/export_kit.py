@@ -79,7 +79,9 @@ class Command(BaseCommand):
                 f"SP-404MK2 project (experimental): {export.project_folder} {place}. "
                 "Back up the card before loading it on the unit."
             )
-        if export.status != Export.Status.COMPLETED:
+        if export.status != Export.Status.COMPLETED or (
+            export.project and not export.project_folder
+        ):
             raise CommandError(export.error or "The export failed.")
 
     def find_kit(self, name_or_id: str, username: str | None) -> Kit:
