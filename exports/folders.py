@@ -97,13 +97,8 @@ def new_file(folder: int, relative: str) -> Iterator[BinaryIO]:
     (".partial") and renamed over it, so a file a killed run left under that
     name is completed, not kept.
     """
-    *subfolders, name = relative.split("/")
-    directory = os.dup(folder)
-    for subfolder in subfolders:
-        with opened(directory) as parent:
-            directory = open_folder(parent, subfolder, create=True)
-    partial = f"{name}.partial"
-    with opened(directory):
+    with _holding(folder, relative, create=True) as (directory, name):
+        partial = f"{name}.partial"
         with contextlib.suppress(FileNotFoundError):
             os.unlink(partial, dir_fd=directory)  # left by a killed run
         output = os.fdopen(os.open(partial, _NEW_FILE_FLAGS, 0o644, dir_fd=directory), "w+b")
@@ -115,6 +110,25 @@ def new_file(folder: int, relative: str) -> Iterator[BinaryIO]:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(partial, dir_fd=directory)
             raise
+
+
+def open_file(folder: int, relative: str) -> BinaryIO:
+    """A file below folder, opened for reading without following a link on the way."""
+    with _holding(folder, relative) as (directory, name):
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+        return os.fdopen(os.open(name, flags, dir_fd=directory), "rb")
+
+
+@contextlib.contextmanager
+def _holding(folder: int, relative: str, *, create: bool = False) -> Iterator[tuple[int, str]]:
+    """(the folder that holds relative's last part, that part), open while the block runs."""
+    *subfolders, name = relative.split("/")
+    directory = os.dup(folder)
+    for subfolder in subfolders:
+        with opened(directory) as parent:
+            directory = open_folder(parent, subfolder, create=create)
+    with opened(directory):
+        yield directory, name
 
 
 def read_text(folder: int, name: str, limit: int = 1 << 20) -> str:

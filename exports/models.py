@@ -281,6 +281,12 @@ class Export(Job):
             return f"Resume: export the {waiting}"
         return f"Retry the {failed}" if failed else ""
 
+    def kit_pads(self) -> dict:
+        """The kit's pads by (bank, pad number), as they are now; none when the kit is gone."""
+        if not self.kit_id:
+            return {}
+        return {(pad.bank, pad.pad_number): pad for pad in self.kit.pads.all()}
+
     def options(self):
         """The conversion settings as the SP-404 module takes them."""
         return ExportOptions(

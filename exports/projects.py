@@ -11,9 +11,6 @@ import contextlib
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import BinaryIO
 
 import soundfile as sf
 
@@ -27,6 +24,7 @@ from exports.sp404_project import (
     PAD_NAME_LENGTH,
     PROJECT_NAME_LENGTH,
     SMP_HEADER_SIZE,
+    SMP_SAMPLE_RATE,
     Project,
     ProjectFormatError,
     filled_pads,
@@ -66,20 +64,12 @@ class ProjectNotWritten(Exception):
     """The project could not be written or did not read back as meant; the message says why."""
 
 
-@dataclass(frozen=True)
-class WrittenProject:
-    path: str  # inside the export, e.g. "EXPORT/PROJECT/MY KIT"
-    pads: int
-
-
 def import_folder(root: int) -> int:
     """IMPORT inside the export's root (the card, or the ZIP's staging), made if missing."""
     return folders.open_folder(root, IMPORT_FOLDER, create=True)
 
 
-def write_project(
-    export: Export, root: int, files: int, name: str, replaces: str = ""
-) -> WrittenProject:
+def write_project(export: Export, root: int, files: int, name: str, replaces: str = "") -> str:
     """The kit as a project in root's EXPORT/PROJECT/<name> (or a numbered folder beside it).
 
     files is the export's own folder of converted files (inside IMPORT). The
@@ -106,8 +96,7 @@ def write_project(
         except (ProjectFormatError, UnsafeFolder, OSError, RuntimeError) as error:
             clear_own(parent, hidden)
             raise ProjectNotWritten(f"{NOT_WRITTEN}: {error}") from None
-    path = "/".join([*PROJECTS_FOLDER, created])
-    return WrittenProject(path, sum(not pad.is_empty for pad in project.pads))
+    return "/".join([*PROJECTS_FOLDER, created])  # e.g. "EXPORT/PROJECT/MY KIT"
 
 
 def take_name(parent: int, hidden: str, name: str) -> str:
@@ -137,14 +126,12 @@ def fill(export: Export, files: int, folder: int) -> Project:
     """Write each pad's .SMP and PADCONF.BIN; returns the project as meant."""
     project = new_project(export)
     items = export.items.filter(status=ExportItem.Status.DONE).exclude(bank="")
-    pads = {}
-    if export.kit_id:
-        pads = {(pad.bank, pad.pad_number): pad for pad in export.kit.pads.all()}
+    pads = export.kit_pads()
     marks = slice_starts(pad for pad in pads.values() if pad.chop_marks)
     for item in items.select_related("sample").order_by("bank", "pad_number"):
         target = f"{SAMPLES_FOLDER}/{smp_name(item.bank, item.pad_number)}"
         source = item.output_name.split("/", 1)[-1]
-        frames, channels, rate = copy_audio(files, source, folder, target)
+        frames, channels = copy_audio(files, source, folder, target)
         pad = project.pad(item.bank, item.pad_number)
         pad.set_audio(frames, channels)
         settings = pads.get((item.bank, item.pad_number))
@@ -153,7 +140,7 @@ def fill(export: Export, files: int, folder: int) -> Project:
         describe(pad, item.sample, settings, export.uppercase)
         if settings is not None and settings.chop_marks:
             starts = marks.get(settings.sample_id, [])
-            pad.marks = chop_marks(starts, item.sample, frames, rate)
+            pad.marks = chop_marks(starts, item.sample, frames)
             if len(starts) > MAX_MARKS:
                 warn(item, f"Only its first {MAX_MARKS} of {len(starts)} slices are chop marks.")
             elif not starts:
@@ -206,56 +193,38 @@ def slice_starts(pads) -> dict[int, list[int]]:
     return starts
 
 
-def chop_marks(starts: list[int], sample, frames: int, rate: int) -> list[int]:
+def chop_marks(starts: list[int], sample, frames: int) -> list[int]:
     """The slices' starts as frames of the converted audio: at most 16, each inside it."""
-    scale = rate / sample.sample_rate
+    scale = SMP_SAMPLE_RATE / sample.sample_rate
     marks = sorted({min(round(start * scale), frames - 1) for start in starts})
     return marks[:MAX_MARKS]
 
 
-def copy_audio(files: int, source: str, folder: int, target: str) -> tuple[int, int, int]:
-    """The converted file source (in files) as the .SMP target (in folder): frames, channels, rate."""
-    with opened_file(files, source) as audio, sf.SoundFile(audio) as sound:
-        if sound.samplerate != 48000 or sound.subtype != "PCM_16":
+def copy_audio(files: int, source: str, folder: int, target: str) -> tuple[int, int]:
+    """The converted file source (in files) as the .SMP target (in folder): frames, channels."""
+    with folders.open_file(files, source) as audio, sf.SoundFile(audio) as sound:
+        if sound.samplerate != SMP_SAMPLE_RATE or sound.subtype != "PCM_16":
             raise ProjectFormatError(
                 f"{source} is {sound.samplerate} Hz {sound.subtype}, not 48 kHz 16-bit."
             )
         blocks = sound.blocks(BLOCK_FRAMES, dtype="int16", always_2d=True)
         with folders.new_file(folder, target) as output:
             write_smp(output, blocks, sound.frames, sound.channels)
-        return sound.frames, sound.channels, sound.samplerate
+        return sound.frames, sound.channels
 
 
 def check(project: Project, folder: int) -> None:
     """Read PADCONF.BIN and every .SMP back: they must say what was meant."""
-    with opened_file(folder, PADCONF) as padconf:
+    with folders.open_file(folder, PADCONF) as padconf:
         if read_padconf(padconf.read()) != project:
             raise ProjectFormatError(f"{PADCONF} did not read back as written.")
     for bank, number, pad in filled_pads(project):
         name = f"{SAMPLES_FOLDER}/{smp_name(bank, number)}"
-        with opened_file(folder, name) as smp:
+        with folders.open_file(folder, name) as smp:
             header = read_smp_header(smp.read(SMP_HEADER_SIZE))
             size = os.fstat(smp.fileno()).st_size
         if not size == header.size == pad.size:
             raise ProjectFormatError(f"{name} holds {size} bytes; its pad says {pad.size}.")
-
-
-@contextlib.contextmanager
-def inside(folder: int, relative: str) -> Iterator[tuple[int, str]]:
-    """(the folder holding relative's last part, that part), without following links."""
-    *parts, name = relative.split("/")
-    directory = os.dup(folder)
-    for part in parts:
-        with folders.opened(directory) as parent:
-            directory = folders.open_folder(parent, part)
-    with folders.opened(directory):
-        yield directory, name
-
-
-def opened_file(folder: int, relative: str) -> BinaryIO:
-    with inside(folder, relative) as (directory, name):
-        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
-        return os.fdopen(os.open(name, flags, dir_fd=directory), "rb")
 
 
 def clear_own(parent: int, name: str) -> None:

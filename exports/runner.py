@@ -182,9 +182,7 @@ def mark(item: ExportItem, status: str, **fields) -> None:
 def pad_map_rows(export: Export) -> list[PadMapRow]:
     rows = []
     items = export.items.filter(status=ExportItem.Status.DONE).select_related("sample")
-    pads = {}
-    if export.kit_id:
-        pads = {(pad.bank, pad.pad_number): pad for pad in export.kit.pads.all()}
+    pads = export.kit_pads()
     for item in items:
         pad = pads.get((item.bank, item.pad_number))
         sample = item.sample
@@ -220,12 +218,12 @@ def deliver(export: Export, root: int, folder: int) -> Export:
     failure = ""
     if export.project:
         try:
-            written = write_project(export, root, folder)
+            path = write_project(export, root, folder)
         except projects.ProjectNotWritten as refusal:
             # The files for the IMPORT folder are still delivered: the sure way stays.
             failure = f"{refusal} The files for the IMPORT folder are complete."
         else:
-            note = projects.LOADING_NOTE.format(path=written.path)
+            note = projects.LOADING_NOTE.format(path=path)
             readme += "\r\n" + note.replace("\n", "\r\n")
     write_readme(folder, export, readme)
     if export.destination == Export.Destination.ZIP:
@@ -238,7 +236,7 @@ def deliver(export: Export, root: int, folder: int) -> Export:
     return close(export, Export.Status.COMPLETED, error=failure)
 
 
-def write_project(export: Export, root: int, folder: int) -> projects.WrittenProject:
+def write_project(export: Export, root: int, folder: int) -> str:
     """The kit as a project beside the IMPORT files; recorded on the export.
 
     A retry replaces the project an earlier run wrote (a ZIP's is in its staging
@@ -248,10 +246,11 @@ def write_project(export: Export, root: int, folder: int) -> projects.WrittenPro
     if export.destination == Export.Destination.ZIP:
         shutil.rmtree(staging_folder(export) / projects.PROJECTS_FOLDER[0], ignore_errors=True)
         earlier = ""
-    written = projects.write_project(export, root, folder, top_folder(export), replaces=earlier)
-    export.project_folder = written.path
+    export.project_folder = projects.write_project(
+        export, root, folder, top_folder(export), replaces=earlier
+    )
     export.save(update_fields=["project_folder"])
-    return written
+    return export.project_folder
 
 
 def write_readme(folder: int, export: Export, text: str) -> None:

@@ -16,13 +16,13 @@ a new project's header and for an empty pad.
 import operator
 import struct
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import numpy as np
 
-BANKS = "ABCDEFGHIJ"
-PADS_PER_BANK = 16
+from core.sp404mk2 import BANKS, MAX_PAD_VOLUME, PADS_PER_BANK, is_pad
+
 PAD_COUNT = len(BANKS) * PADS_PER_BANK
 
 PADCONF_SIZE = 52_000
@@ -44,10 +44,6 @@ PAD_NAME_LENGTH = NAME_SIZE - 1
 SMP_HEADER_SIZE = 512  # audio starts here; pad start/end words are byte offsets into the file
 SMP_SAMPLE_RATE = 48_000
 SMP_BITS = 16
-# Bytes 0x20-0x1FF of a real .SMP look random and nobody knows what they mean or
-# whether the unit checks them. A generated file has zeros there: no value can
-# be copied that would be right for other audio, and zeros claim nothing.
-SMP_OPAQUE = slice(0x20, SMP_HEADER_SIZE)
 
 # A new project's first 160 bytes in a real file: bank tempos 90, all bank
 # volumes full, the name PROJECT_16 (replaced by the project's own name).
@@ -60,38 +56,15 @@ NEW_HEADER = bytes.fromhex(
 )
 # An empty pad's 43 words in real files.
 EMPTY_PAD_WORDS = (
-    0,
-    0,
-    0,
-    127,
-    1,
-    0,
-    1,
-    0,
-    0,
-    9000,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    10000,
-    1,
-    64,
-    0,
-    1,
-    2,
-    0,
-    100,
-) + (0,) * 19
+    0, 0, 0, 127, 1, 0, 1, 0, 0, 9000, 0, 0, 0, 0, 0, 0, 10000, 1, 64, 0, 1, 2, 0, 100,
+    *(0,) * 19,
+)  # fmt: skip
 EMPTY_NAME = b" " * NAME_SIZE
 EMPTY_CHOPS = struct.pack(">16I", *[NO_MARK] * MAX_MARKS) + bytes(CHOP_SIZE - 4 * MAX_MARKS)
 
 # Ten 16-bit bank volumes at 0x6C sit in the order B, A, D, C, F, E, H, G, J, I.
 _VOLUME_SLOTS = tuple(BANKS.index(bank) for bank in "BADCFEHGJI")
 _LOOP_ON = 0x7FFF_FFFF
-MAX_VOLUME = 127
 _WORDS = struct.Struct(">43I")
 
 
@@ -168,7 +141,7 @@ class Project:
 
 
 def pad_index(bank: str, number: int) -> int:
-    if bank not in BANKS or len(bank) != 1 or not 1 <= number <= PADS_PER_BANK:
+    if not is_pad(bank, number):
         raise ProjectFormatError(f"There is no pad {bank}{number}.")
     return BANKS.index(bank) * PADS_PER_BANK + number - 1
 
@@ -256,7 +229,12 @@ _HEADER = {
 }
 _BANK_BPM = [_Slot(0x40 + 4 * bank, ">I", *_bpm(200)) for bank in range(len(BANKS))]
 _BANK_VOLUME = [
-    _Slot(0x6C + 2 * _VOLUME_SLOTS.index(bank), ">H", lambda v: 127 - v, lambda v: 127 - _volume(v))
+    _Slot(
+        0x6C + 2 * _VOLUME_SLOTS.index(bank),
+        ">H",
+        lambda v: MAX_PAD_VOLUME - v,
+        lambda v: MAX_PAD_VOLUME - _volume(v),
+    )
     for bank in range(len(BANKS))
 ]
 _NAME = slice(0x80, 0x80 + PROJECT_NAME_LENGTH)
@@ -333,7 +311,7 @@ def _from_signed(value: int) -> int:
 
 def _volume(value: int) -> int:
     """A volume as the unit has them, 0-127."""
-    if not 0 <= value <= MAX_VOLUME:
+    if not 0 <= value <= MAX_PAD_VOLUME:
         raise ValueError(value)
     return value
 
@@ -471,8 +449,10 @@ def smp_header(frames: int, channels: int) -> bytes:
 
     RFWV, the file's size minus 8, then sample rate, channels and bits as 32-bit
     words (the study gives their values, not their widths: words are this
-    format's unit everywhere else), zeros to 0x20, and zeros in the 480 bytes
-    real files fill with values nobody has explained (see SMP_OPAQUE).
+    format's unit everywhere else), zeros to 0x20, and zeros in bytes
+    0x20-0x1FF. Real files fill those 480 bytes with what looks random, and
+    nobody knows what it means or whether the unit checks it: no value could be
+    copied that would be right for other audio, and zeros claim nothing.
     """
     if channels not in (1, 2):
         raise ProjectFormatError(f"An .SMP holds 1 or 2 channels, not {channels}.")
@@ -584,16 +564,3 @@ def filled_pads(project: Project) -> Iterable[tuple[str, int, Pad]]:
     for index, pad in enumerate(project.pads):
         if not pad.is_empty:
             yield (*pad_of(index), pad)
-
-
-def copy(project: Project) -> Project:
-    """A project whose pads can be changed without touching project's."""
-    return replace(
-        project,
-        bank_bpm=list(project.bank_bpm),
-        bank_volume=list(project.bank_volume),
-        pads=[replace(pad, marks=list(pad.marks)) for pad in project.pads],
-    )
-
-
-PAD_FIELDS = tuple(item.name for item in fields(Pad) if item.name != "raw")

@@ -97,7 +97,8 @@ def remove_stale_stretches(days: int = STRETCHED_KEEP_DAYS) -> int:
     removed = 0
     for path in folder.rglob("*") if folder.exists() else []:
         with contextlib.suppress(FileNotFoundError):
-            if path.is_file() and max(path.stat().st_atime, path.stat().st_mtime) < limit:
+            info = path.stat()
+            if path.is_file() and max(info.st_atime, info.st_mtime) < limit:
                 path.unlink()
                 removed += 1
     return removed
