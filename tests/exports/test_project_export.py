@@ -276,9 +276,24 @@ def test_the_chop_editor_puts_the_whole_loop_on_one_pad_with_marks(client_for, u
     assert not kit.pads.filter(bank="B").exclude(pad_number=5).exists()  # no slice was sent
     page = client.get(reverse("kits:kit_detail", args=[kit.pk]), {"bank": "B", "pad": 5})
     assert "chop marks" in page.content.decode()
-    for bad in ("17", "0", "x"):
+    for bad in ("17", "0", "x", "\x00", "9" * 40, ""):
         response = client.post(reverse("kits:send_slices"), {**posted, "pad": bad}, follow=True)
         assert "Choose the pad the whole loop goes on" in response.content.decode()
+
+
+def test_whole_loop_marks_refuse_another_users_kit_and_loop(client_for, user, other_user, kit):
+    loop = kit.pads.get(bank="A", pad_number=1).sample
+    theirs = Kit.objects.create(owner=other_user, name="Theirs")
+    posted = {"loop": loop.pk, "bank": "A", "how": "marks", "pad": "3"}
+    response = client_for(user).post(
+        reverse("kits:send_slices"), {**posted, "kit": theirs.pk}, follow=True
+    )
+    assert "Choose one of your kits" in response.content.decode()
+    assert not theirs.pads.exists()
+    response = client_for(other_user).post(
+        reverse("kits:send_slices"), {**posted, "kit": theirs.pk}
+    )
+    assert response.status_code == 404  # the loop is not theirs
 
 
 def test_a_loop_chopped_again_into_more_than_sixteen_keeps_sixteen_marks_and_says_so(
