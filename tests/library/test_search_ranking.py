@@ -136,12 +136,20 @@ def test_ranking_keeps_the_matches_of_plain_search(fixed_library):
 
 
 @pytest.mark.parametrize(
-    ("limit", "params"), [("SEARCH_COUNT_LIMIT", {"q": "loop"}), ("COUNT_LIMIT", {"kind": "loop"})]
+    ("limit", "params"),
+    [
+        ("LOOKUP_COUNT_LIMIT", {"q": "loop"}),
+        ("LOOKUP_COUNT_LIMIT", {"tag": "Dusty"}),
+        ("COUNT_LIMIT", {"kind": "loop"}),
+    ],
 )
 def test_counting_stops_at_its_limit(client_for, user, monkeypatch, make_sample, limit, params):
     monkeypatch.setattr(f"library.listing.{limit}", 3)
+    tag = Tag.objects.create(owner=user, name="dusty")
     for number in range(5):
-        make_sample(user, name=f"Loop {number}", kind="loop")
+        SampleTag.objects.create(
+            sample=make_sample(user, name=f"Loop {number}", kind="loop"), tag=tag
+        )
     response = client_for(user).get(URL, params, headers={"HX-Request": "true"})
     html = response.content.decode()
     assert "3+</span> samples match" in html
