@@ -311,6 +311,48 @@ def test_slices_migration_keeps_every_sample_and_refuses_to_go_back_over_slices(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_category_index_holding_the_type_keeps_every_sample_both_ways():
+    before, after = (
+        [("library", "0022_slices_of_loops")],
+        [("library", "0023_category_index_holds_the_type")],
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    owner = old_apps.get_model("auth", "User").objects.create(username="kept")
+    old_apps.get_model("library", "Sample").objects.create(
+        owner=owner, name="Deep Kick", file="audio/kick.wav", original_filename="kick.wav",
+        sha256="ef" * 32, file_size=10, format="wav", duration=0.5, sample_rate=44100,
+        channels=1, search_text="deep kick", category="kick", kind="one-shot",
+    )  # fmt: skip
+
+    def indexes():
+        with connection.cursor() as cursor:
+            return set(connection.introspection.get_constraints(cursor, "library_sample"))
+
+    assert "sample_live_category_id" in indexes()
+    for target in (after, before, after):
+        executor = MigrationExecutor(connection)
+        executor.migrate(target)
+        assert (
+            old_apps.get_model("library", "Sample")
+            .objects.filter(name="Deep Kick", category="kick", kind="one-shot")
+            .count()
+            == 1
+        )
+        assert ("sample_live_category_id_kind" in indexes()) == (target == after)
+        assert ("sample_live_category_id" in indexes()) == (target == before)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    from library.models import Sample
+    from library.search import search
+
+    assert list(search(Sample.objects.all(), "kick")) == list(
+        Sample.objects.filter(name="Deep Kick")
+    )
+
+
+@pytest.mark.django_db(transaction=True)
 def test_project_export_fields_keep_every_export_and_pad_both_ways():
     library = ("library", "0022_slices_of_loops")
     before = [
