@@ -373,6 +373,15 @@ class Sample(models.Model):
                 condition=Q(deleted_at__isnull=True),
                 name="sample_live_genre_lower_tempo",
             ),
+            # A genre in the list's newest order: SQLite read a genre of 100,000
+            # samples and sorted it, 50 ms a page at a million samples (measured).
+            models.Index(
+                F("owner"),
+                Lower("genre"),
+                F("id").desc(),
+                condition=Q(deleted_at__isnull=True),
+                name="sample_live_genre_lower_newest",
+            ),
             # Favourites are few: their own index answers the filter and its count
             # (its condition matches the filter's SQL, so SQLite can use it).
             models.Index(

@@ -311,10 +311,10 @@ def test_slices_migration_keeps_every_sample_and_refuses_to_go_back_over_slices(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_category_index_holding_the_type_keeps_every_sample_both_ways():
+def test_the_category_and_genre_indexes_keep_every_sample_both_ways():
     before, after = (
         [("library", "0022_slices_of_loops")],
-        [("library", "0023_category_index_holds_the_type")],
+        [("library", "0024_genre_in_the_newest_order")],
     )
     executor = MigrationExecutor(connection)
     executor.migrate(before)
@@ -341,6 +341,7 @@ def test_the_category_index_holding_the_type_keeps_every_sample_both_ways():
             == 1
         )
         assert ("sample_live_category_id_kind" in indexes()) == (target == after)
+        assert ("sample_live_genre_lower_newest" in indexes()) == (target == after)
         assert ("sample_live_category_id" in indexes()) == (target == before)
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
