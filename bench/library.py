@@ -143,8 +143,9 @@ def fake_features(sample: Sample, rng: np.random.Generator, shapes) -> AudioFeat
 def fill(count: int):
     if connection.vendor == "sqlite":
         # Room for the indexes being filled: with the app's 32 MB cache the first
-        # 385,000 of a million rows took 19 minutes, with this 7 (measured).
-        # Only the filling connection has it; it is closed at the end.
+        # 385,000 of a million rows took 12.5 minutes (another benchmark ran on
+        # the second core for most of them), with this 7 (measured). Only the
+        # filling connection has it; it is closed at the end.
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -4000000")
     owner = get_user_model().objects.create_user("bench", password="bench")
