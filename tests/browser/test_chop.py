@@ -81,8 +81,12 @@ def chop_in_parts(page, parts: int) -> None:
     page.wait_for_function(
         f"document.querySelectorAll('#chop-editor .slice-list li').length === {parts}"
     )
-    # htmx hands the new editor to its script once the swap settles: wait for the script.
+    # htmx hands the new editor to its script once the swap settles: wait for the
+    # script, and for the regions it draws over the new cuts.
     page.wait_for_selector("#chop-editor.chop-ready")
+    page.wait_for_function(
+        f"document.querySelectorAll('#chop-editor .chop-region').length === {parts}"
+    )
 
 
 def cut_x(page, index: int) -> float:
