@@ -232,6 +232,7 @@ def test_cut_by_hand_add_drag_delete_and_save(page, chop_page):
     page.click(".chop-hand button[name=mode][value=clear]")
     page.wait_for_function("document.querySelectorAll('#chop-editor .slice-list li').length === 0")
     page.wait_for_selector("#chop-editor.chop-ready")
+    page.wait_for_function("document.querySelectorAll('#chop-editor .chop-region').length === 1")
     assert slices_of(loop) == []
     assert page.locator(".chop-region").count() == 1
 
