@@ -1,8 +1,11 @@
 """What every source of the category corpus shares: the packages, the labelled example, trimming and writing WAV files."""
 
+import multiprocessing
+import os
 import re
 import shutil
 import subprocess
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +24,22 @@ ONSET_RATIO = 10 ** (-50 / 20)
 TAIL_RATIO = 10 ** (-60 / 20)
 
 PACKAGES = ("lmms-common", "avldrums.lv2-soundfont", "timgm6mb-soundfont", "freepats")
+
+
+def analysis_pool(workers: int | None = None) -> ProcessPoolExecutor:
+    """Worker processes for the analysis, started once its kernels are compiled here.
+
+    librosa compiles its numba kernels on first use and caches them on disk. Two
+    workers compiling at once on a fresh machine wrote a corrupt cache, and every
+    later process died of a segfault in `yin`; so this process compiles them
+    first, and the workers, spawned rather than forked (forked ones died in the
+    same kernels), only read the cache.
+    """
+    from library.analysis.warm import warm_up
+
+    warm_up()
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(workers or os.cpu_count() or 2, mp_context=context)
 
 
 @dataclass(frozen=True)

@@ -16,29 +16,22 @@ ones it was compared with.
 
 import argparse
 import itertools
-import multiprocessing
-import os
 import sys
 import warnings
 from collections import Counter, defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+from corpus_common import analysis_pool  # noqa: E402
 from corpus_keys import DEFAULT_CACHE, NOTE_NAMES, Loop, build  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
 
 CONFIDENCE_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.01)
 TRUSTED_CONFIDENCE = 0.8
 HELD_OUT = ("freepats", "lmms")
-
-
-def _pool() -> ProcessPoolExecutor:
-    # Spawned, not forked: forked workers died of segfaults in librosa's numba kernels here.
-    return ProcessPoolExecutor(os.cpu_count() or 2, mp_context=multiprocessing.get_context("spawn"))
 
 
 def relation(loop: Loop, key: str | None, scale: str | None) -> str:
@@ -126,7 +119,7 @@ def grouped(rows: list[dict], field: str) -> dict[str, dict]:
 def key_figures(cache_dir: Path | None = None, per_key: int = 20) -> dict:
     """Every figure of the key benchmark, as plain values."""
     loops = build(cache_dir or DEFAULT_CACHE, per_key)
-    with _pool() as pool:
+    with analysis_pool() as pool:
         rows = list(pool.map(analyse, loops, chunksize=8))
     held_out = [row for row in rows if row["loop"].source in HELD_OUT]
     return {
@@ -189,7 +182,7 @@ def fit_weights(cache_dir: Path | None = None, per_key: int = 20) -> dict[str, d
     """Per key profile: weights maximising the likelihood of the timgm6mb loops' keys,
     the held-out loops right with them, and (for comparison) right by profile fit alone."""
     loops = build(cache_dir or DEFAULT_CACHE, per_key)
-    with _pool() as pool:
+    with analysis_pool() as pool:
         found = list(pool.map(evidence, loops, chunksize=8))
     keys = np.array([truth(loop) for loop in loops])
     development = np.array([loop.source not in HELD_OUT for loop in loops])

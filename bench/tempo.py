@@ -19,13 +19,13 @@ import sys
 import warnings
 import zlib
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
 import corpus_loops  # noqa: E402
+from corpus_common import analysis_pool  # noqa: E402
 
 from library.analysis import analyze  # noqa: E402
 from library.analysis.core import DEFAULT_TEMPO_RANGE  # noqa: E402
@@ -72,7 +72,7 @@ def analyse_one(entry: dict) -> dict:
 def analyse_all(files: list[dict], jobs: int) -> list[dict]:
     if jobs <= 1:
         return [analyse_one(entry) for entry in files]
-    with ProcessPoolExecutor(jobs) as pool:
+    with analysis_pool(jobs) as pool:
         return list(pool.map(analyse_one, files, chunksize=8))
 
 

@@ -22,7 +22,6 @@ import os
 import sys
 import time
 from collections import Counter, defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
 import category_sources  # noqa: E402
+from corpus_common import analysis_pool  # noqa: E402
 from scipy import optimize, signal  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 
@@ -144,7 +144,7 @@ def measure_corpus(examples, copies: int) -> list[dict]:
         for index, example in enumerate(examples)
     ]
     rows = []
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with analysis_pool() as pool:
         for done, result in enumerate(pool.map(measure_example, jobs, chunksize=8), 1):
             rows += result
             if done % 500 == 0:
