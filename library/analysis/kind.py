@@ -43,12 +43,7 @@ def loop_probability(sound: Measurements, tempo: rhythm.Tempo | None) -> float:
         ramp(spread, 0.4, 0.75),
         ramp(sound.envelope.end_to_peak_db, -35, -15),
     )
-    # A bar of four beats with each beat struck (four on the floor) is the
-    # sparsest loop: four onsets are enough when they sit on a grid of beats
-    # that fills the file (whole bars of it, or whole beats). Otherwise five.
-    fills = tempo.bars > 0 or rhythm.whole_beats(sound.duration, tempo.bpm)
-    enough = 4 if fills and tempo.grid_fit >= rhythm.LOOP_GRID_FIT else 5
-    return ramp(len(times), 2, enough) * sum(evidence) / len(evidence)
+    return ramp(len(times), 2, 5) * sum(evidence) / len(evidence)
 
 
 def decide(sound: Measurements, name_hint: str, name_kind: str | None, tempo_range) -> KindDecision:

@@ -54,9 +54,6 @@ PULSE_ONSET_STRENGTH = (
     0.15  # An attack adding 15 % of full loudness: more than a held sound's wobble.
 )
 MIN_PULSE_ONSETS = 3
-# Above the loudest wobble of 120 rendered pads, strings, choirs and organs held
-# (0.21); the kicks and snares of sparse drum bars add 0.4-0.9.
-STRONG_PULSE_ONSET_STRENGTH = 0.3
 
 
 @dataclass(frozen=True)
@@ -257,15 +254,14 @@ def tempo_candidates(onsets: Onsets, duration: float, tempo_range) -> list[Tempo
         loop_seconds = 240 * fitted.bars / fitted.bpm
         free = [
             candidate
-            if whole_beats(loop_seconds, candidate.bpm)
+            if _whole_beats(loop_seconds, candidate.bpm)
             else dataclasses.replace(candidate, score=candidate.score * OFF_LOOP_PRIOR)
             for candidate in free
         ]
     return whole_bars + free
 
 
-def whole_beats(seconds: float, bpm: float) -> bool:
-    """Whether ``seconds`` hold a whole number of beats at ``bpm`` (within a tenth of one)."""
+def _whole_beats(seconds: float, bpm: float) -> bool:
     beats = seconds * bpm / 60
     return abs(beats - round(beats)) <= WHOLE_BEAT_TOLERANCE
 
@@ -327,15 +323,8 @@ def _refine_bpm(times, weights, bpm: float) -> tuple[float, float]:
 
 
 def has_pulse(onsets: Onsets) -> bool:
-    """Whether the sound has attacks to count a tempo from, not just a held sound's wobble.
-
-    Three clear attacks make a pulse; so do two strong ones (a kick and a snare)
-    with a third onset, however soft (a hat): a sparse bar of half-time or trap.
-    """
-    if np.count_nonzero(onsets.strengths >= PULSE_ONSET_STRENGTH) >= MIN_PULSE_ONSETS:
-        return True
-    strong = np.count_nonzero(onsets.strengths >= STRONG_PULSE_ONSET_STRENGTH)
-    return strong >= 2 and onsets.times.size >= MIN_PULSE_ONSETS
+    """Whether the sound has attacks to count a tempo from, not just a held sound's wobble."""
+    return np.count_nonzero(onsets.strengths >= PULSE_ONSET_STRENGTH) >= MIN_PULSE_ONSETS
 
 
 def choose_tempo(

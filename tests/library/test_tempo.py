@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from library.analysis import analyze
@@ -78,31 +77,3 @@ def test_a_loop_keeps_the_exact_tempo_its_length_gives(folder):
     bpm = 240 * 2 / 2.9
     result = analyse(folder, audiogen.pattern_loop(bpm, 2, BACKBEAT_FAST), "exact")
     assert result.bpm == pytest.approx(bpm, abs=0.02)
-
-
-FOUR_ON_THE_FLOOR = {"kick": "x...x...x...x..."}
-SPARSE_HALF_TIME = {  # Kick on 1, snare on 3, soft quarter-note hats: one bar of half-time.
-    "kick": "x...............",
-    "snare": "........x.......",
-    "hat": "....x.......x...",
-}
-
-
-@pytest.mark.parametrize("bpm", [120, 128])
-def test_one_bar_of_four_kicks_is_a_loop_with_its_tempo(folder, bpm):
-    # Exported with a tail in which the last kick has rung out: the file ends quiet.
-    bar = audiogen.pattern_loop(bpm, 1, FOUR_ON_THE_FLOOR)
-    tail = audiogen.silence(0.25)
-    result = analyse(folder, np.concatenate([bar, tail]), f"four-{bpm}")
-    assert result.kind == "loop"
-    assert result.bpm == pytest.approx(bpm, abs=0.5)
-
-
-@pytest.mark.parametrize("bpm", [140, 160])
-def test_one_sparse_bar_of_kick_and_snare_is_a_loop_with_a_tempo(folder, bpm):
-    # Whether this is a bar at ``bpm`` with the snare on 3, or half a bar at
-    # half of it with the snare on 2, is a convention; either level is a tempo.
-    result = analyse(folder, audiogen.pattern_loop(bpm, 1, SPARSE_HALF_TIME), f"sparse-{bpm}")
-    assert result.kind == "loop"
-    assert result.bpm is not None
-    assert min(abs(result.bpm - bpm), abs(result.bpm - bpm / 2)) <= 0.5
