@@ -1,4 +1,4 @@
-"""What every source of the category corpus shares: the packages, the labelled example, trimming and writing WAV files."""
+"""What every source of the corpora shares: the packages, the labelled example, trimming, writing WAV files and the analysis worker pool."""
 
 import multiprocessing
 import os
