@@ -278,11 +278,12 @@ def melodic_loop(root="C", scale="minor", bpm=100.0, bars=2, sr=SR, tail_seconds
     return normalize(buffer)
 
 
-def pattern_loop(bpm, bars, pattern, sr=SR, seed=11) -> np.ndarray:
+def pattern_loop(bpm, bars, pattern, sr=SR, seed=11, swing=0.0) -> np.ndarray:
     """Kick, snare and hat hits on the sixteenth-note steps of one bar, repeated ``bars`` times.
 
     ``pattern`` maps "kick", "snare" and "hat" to step strings such as
-    ``"x.......x.x....."``: "x" is a hit and "." a rest.
+    ``"x.......x.x....."``: "x" is a hit and "." a rest.  ``swing`` delays
+    every off-beat sixteenth by that share of a step.
     """
     rng = np.random.default_rng(seed)
     step = 60.0 / bpm / 4
@@ -292,7 +293,8 @@ def pattern_loop(bpm, bars, pattern, sr=SR, seed=11) -> np.ndarray:
     for bar in range(bars):
         for name, steps in pattern.items():
             for position in (index for index, mark in enumerate(steps) if mark == "x"):
-                start = round((bar * 16 + position) * step * sr)
+                late = swing if position % 2 else 0.0
+                start = round((bar * 16 + position + late) * step * sr)
                 _place(buffer, sounds[name], start, gains[name] * rng.uniform(0.85, 1.0))
     return normalize(buffer)
 

@@ -10,7 +10,8 @@ wins.  Octave ambiguity is settled first by taking the fastest tempo whose
 periodicity is nearly as strong as the best, because a beat level repeats at
 every multiple of itself while its subdivision does not; then by the backbeat:
 the beat is the slowest level at which no snare falls between beats (a snare on
-every other beat marks the beat), and no beat holds more than six steady onsets.
+every other beat marks the beat), whose sixteenths (straight, swung or in
+triplets) still hold the onsets, and no beat holds more than six steady onsets.
 A tempo from the rhythm alone that does not fit a whole number of beats into a
 clear loop is all but ruled out.  A sound needs a few real attacks to have a
 tempo at all: the wobble of a held pad or string is no pulse.
@@ -49,6 +50,7 @@ BODY_BAND = 1  # Column of band_strengths for 150-2500 Hz; 0 is below, 2 above.
 OCTAVE_FLOOR = 0.3  # Share of the best score an octave needs for the backbeat to choose it.
 MAX_OFFBEAT_SHARE = 0.5
 MAX_ONSETS_PER_BEAT = 6  # Steady onsets per beat at most: sixteenth-note triplets.
+SWING_DELAYS = (0.1, 0.2, 0.3)  # Off-beat sixteenths late by this share of a step: swing 55-65 %.
 BEAT_WINDOW = 0.15  # Share of a beat either side of it (and of the off-beat) that counts as on it.
 PULSE_ONSET_STRENGTH = (
     0.15  # An attack adding 15 % of full loudness: more than a held sound's wobble.
@@ -76,6 +78,7 @@ class Tempo:
     grid_fit: float
     periodicity: float
     score: float
+    range_weight: float = 1.0  # 1 inside the preferred range, fading to 0 outside it.
 
 
 def onset_envelope(mel: np.ndarray, mel_freqs: np.ndarray) -> np.ndarray:
@@ -195,6 +198,35 @@ def grid_fit(times, weights, steps: np.ndarray) -> np.ndarray:
     return np.hypot(real, imaginary) / weights.sum()
 
 
+def swung_fit(times, weights, step: float) -> float:
+    """Grid fit on sixteenths of ``step`` seconds whose off-beat ones come late, as swing has them.
+
+    The eighth notes are not swung, so their grid sets the phase; each delay of
+    SWING_DELAYS is tried by stretching the first part of every eighth note
+    over half of it, and the best fit counts.
+    """
+    eighths = 2 * step
+    phase = float(np.angle(np.exp(2j * np.pi * times / eighths) @ weights)) / (2 * np.pi)
+    within = (times / eighths - phase) % 1.0
+    best = 0.0
+    for delay in SWING_DELAYS:
+        late = (1 + delay) / 2  # Where the swung sixteenth falls in its eighth note.
+        straight = np.where(
+            within < late, 0.5 * within / late, 0.5 + 0.5 * (within - late) / (1 - late)
+        )
+        best = max(best, float(np.abs(np.exp(4j * np.pi * straight) @ weights) / weights.sum()))
+    return best
+
+
+def sixteenths_fit(onsets: Onsets, bpm: float) -> float:
+    """How well the onsets fall on sixteenth notes of ``bpm``: straight, swung or in triplets."""
+    order = np.argsort(onsets.strengths)[::-1][:MAX_ONSETS_FOR_GRID]
+    times, weights = onsets.times[order], onsets.strengths[order]
+    step = 15.0 / bpm
+    straight, triplets = grid_fit(times, weights, np.array([step, step * 4 / 3]))
+    return max(float(straight), float(triplets), swung_fit(times, weights, step))
+
+
 def _loop_fit(times, weights, lengths: np.ndarray, bars: int) -> np.ndarray:
     # Sixteenths suit straight rhythms; eighth-note triplets suit shuffles.
     straight = grid_fit(times, weights, lengths / (16 * bars))
@@ -280,8 +312,9 @@ def bar_candidates(onsets, times, weights, duration, tempo_range) -> list[Tempo]
         acf = circular_autocorrelation(period)
         periodicity = periodicity_at(acf, 60 / bpm * onsets.frame_rate)
         prior = 1.0 if bars & (bars - 1) == 0 else 0.85
-        score = max(periodicity, 0.0) * fit * prior * _range_weight(bpm, tempo_range)
-        candidates.append(Tempo(round(bpm, 3), bars, fit, periodicity, score))
+        in_range = _range_weight(bpm, tempo_range)
+        score = max(periodicity, 0.0) * fit * prior * in_range
+        candidates.append(Tempo(round(bpm, 3), bars, fit, periodicity, score, in_range))
     return candidates
 
 
@@ -300,8 +333,9 @@ def free_candidates(onsets: Onsets, times, weights, tempo_range) -> list[Tempo]:
     for lag in peaks:
         bpm, fit = _refine_bpm(times, weights, 60 * onsets.frame_rate / lag)
         periodicity = periodicity_at(acf, 60 / bpm * onsets.frame_rate)
-        score = max(periodicity, 0.0) * fit * FREE_PRIOR * _range_weight(bpm, tempo_range)
-        candidates.append(Tempo(round(bpm, 3), 0, fit, periodicity, score))
+        in_range = _range_weight(bpm, tempo_range)
+        score = max(periodicity, 0.0) * fit * FREE_PRIOR * in_range
+        candidates.append(Tempo(round(bpm, 3), 0, fit, periodicity, score, in_range))
     return candidates
 
 
@@ -341,7 +375,7 @@ def choose_tempo(
     if onsets is not None and onsets.band_strengths is not None:
         chosen = follow_backbeat(chosen, candidates, best, onsets)
     rivals = [c.score for c in candidates if abs(math.log2(c.bpm / chosen.bpm)) > 0.05]
-    ambiguity = min(1.0, max(rivals, default=0.0) / chosen.score)
+    ambiguity = min(1.0, max(rivals, default=0.0) / chosen.score) if chosen.score > 0 else 1.0
     confidence = chosen.grid_fit * math.sqrt(max(chosen.periodicity, 0.0)) * (1 - ambiguity / 2)
     return chosen, float(np.clip(confidence, 0.0, 1.0))
 
@@ -355,15 +389,27 @@ def follow_backbeat(chosen: Tempo, candidates: list[Tempo], best: float, onsets:
     no snare falls between beats.  A level with as much between beats as on them
     (an arpeggio, sixteenth-note hats) is not told apart this way, and keeps
     ``chosen``.  No beat holds more than a sextuplet's worth of steady onsets:
-    trap hats in sixteenths are not thirty-second notes of half the tempo.
+    trap hats in sixteenths are not thirty-second notes of half the tempo, and
+    a level whose sixteenths miss the onsets that a faster level's hold is too
+    slow.  Syncopation weakens the periodicity at a fast beat, so when
+    ``chosen`` puts a snare between beats or misses the grid, any octave that
+    fits whole bars in the preferred range is heard out, however weak.
     """
+    on_grid = {c.bpm for c in candidates if sixteenths_fit(onsets, c.bpm) >= LOOP_GRID_FIT}
+    doubtful = chosen.bpm not in on_grid or offbeat_share(onsets, chosen.bpm) > MAX_OFFBEAT_SHARE
     octaves = [
-        candidate
-        for candidate in candidates
-        if candidate.score >= OCTAVE_FLOOR * best and _octave_apart(candidate.bpm, chosen.bpm)
+        c
+        for c in candidates
+        if _octave_apart(c.bpm, chosen.bpm)
+        and (
+            c.score >= OCTAVE_FLOOR * best
+            or (doubtful and c.bars and c.range_weight > 0.5 and c.bpm in on_grid)
+        )
     ]
     spacing = float(np.median(np.diff(np.sort(onsets.times)))) if onsets.times.size > 2 else 0.0
     allowed = [c for c in octaves if 60 / c.bpm <= MAX_ONSETS_PER_BEAT * spacing]
+    finest = max((c.bpm for c in allowed if c.bpm in on_grid), default=0.0)
+    allowed = [c for c in allowed if c.bpm in on_grid or c.bpm > finest]
     if not allowed:
         return chosen
     on_beat = [c for c in allowed if offbeat_share(onsets, c.bpm) <= MAX_OFFBEAT_SHARE]

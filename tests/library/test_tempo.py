@@ -22,6 +22,16 @@ SYNCOPATED = {  # Kicks on 1, the "a" of 2 and the "and" of 3 under sixteenth-no
     "snare": "........x.......",
     "hat": "xxxxxxxxxxxxxxxx",
 }
+BREAKBEAT = {  # Kicks on sixteenths next to each other: at half the tempo, thirty-seconds.
+    "kick": "x.x.......xx....",
+    "snare": "....x.......x...",
+    "hat": "x.x.x.x.x.x.x.x.",
+}
+SWUNG_BOOM_BAP = {  # Off-beat sixteenths in the hats, played late when swung.
+    "kick": "x......x..x.....",
+    "snare": "....x.......x...",
+    "hat": "x.xxx.x.x.xxx.x.",
+}
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +67,28 @@ def test_a_fast_loop_with_the_snare_on_two_and_four_is_read_at_its_tempo_not_hal
 ):
     result = analyse(folder, audiogen.pattern_loop(bpm, bars, BACKBEAT_FAST), f"dnb-{bpm}-{bars}")
     assert result.kind == "loop"
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
+@pytest.mark.parametrize(("bpm", "bars"), [(170, 2), (158, 1), (160, 4)])
+def test_a_fast_breakbeat_with_syncopated_kicks_is_read_at_its_tempo_not_half(folder, bpm, bars):
+    result = analyse(folder, audiogen.pattern_loop(bpm, bars, BREAKBEAT), f"break-{bpm}-{bars}")
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
+@pytest.mark.parametrize(("bpm", "bars"), [(142, 2), (150, 4), (148, 1)])
+def test_trap_hats_in_sixteenths_are_not_read_as_thirty_seconds_of_half_the_tempo(
+    folder, bpm, bars
+):
+    result = analyse(folder, audiogen.pattern_loop(bpm, bars, SYNCOPATED), f"trap-{bpm}-{bars}")
+    assert result.kind == "loop"
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
+@pytest.mark.parametrize(("bpm", "bars", "swing"), [(84, 2, 0.2), (80, 4, 0.25), (90, 2, 0.3)])
+def test_a_swung_boom_bap_loop_keeps_its_slow_tempo(folder, bpm, bars, swing):
+    audio = audiogen.pattern_loop(bpm, bars, SWUNG_BOOM_BAP, swing=swing)
+    result = analyse(folder, audio, f"swung-{bpm}-{swing}")
     assert result.bpm == pytest.approx(bpm, abs=0.5)
 
 
