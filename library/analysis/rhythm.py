@@ -376,7 +376,10 @@ def choose_tempo(
         chosen = follow_backbeat(chosen, candidates, best, onsets)
     rivals = [c.score for c in candidates if abs(math.log2(c.bpm / chosen.bpm)) > 0.05]
     ambiguity = min(1.0, max(rivals, default=0.0) / chosen.score) if chosen.score > 0 else 1.0
-    confidence = chosen.grid_fit * math.sqrt(max(chosen.periodicity, 0.0)) * (1 - ambiguity / 2)
+    # The pulse is as clear as at the octave where it repeats best: the backbeat
+    # may have moved the beat to a level syncopation leaves weakly periodic.
+    pulse = max(c.periodicity for c in candidates if _octave_apart(c.bpm, chosen.bpm))
+    confidence = chosen.grid_fit * math.sqrt(max(pulse, 0.0)) * (1 - ambiguity / 2)
     return chosen, float(np.clip(confidence, 0.0, 1.0))
 
 

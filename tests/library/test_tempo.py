@@ -83,6 +83,8 @@ def test_trap_hats_in_sixteenths_are_not_read_as_thirty_seconds_of_half_the_temp
     result = analyse(folder, audiogen.pattern_loop(bpm, bars, SYNCOPATED), f"trap-{bpm}-{bars}")
     assert result.kind == "loop"
     assert result.bpm == pytest.approx(bpm, abs=0.5)
+    # The pulse repeats clearly every two beats; syncopation blurs only the beat itself.
+    assert result.bpm_confidence >= 0.25
 
 
 @pytest.mark.parametrize(("bpm", "bars", "swing"), [(84, 2, 0.2), (80, 4, 0.25), (90, 2, 0.3)])
