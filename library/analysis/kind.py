@@ -14,6 +14,7 @@ from library.analysis import rhythm
 from library.analysis.categories import ramp
 from library.analysis.measure import Measurements
 
+SPARSE_BAR_SPREAD = 0.6  # Share of the file a sparse bar's onsets span: the bar less its last beat.
 NAME_OVERRIDES_BELOW = 0.75  # The name's "loop"/"one shot" wins over weaker audio evidence.
 NAME_BPM_AGREEMENT = 0.03  # A bare number counts as the BPM within 3 % of the audio's.
 BPM_IN_NAME = re.compile(r"(?<![\d.])(\d{2,3}(?:\.\d{1,2})?)(?![\d.])")
@@ -43,7 +44,18 @@ def loop_probability(sound: Measurements, tempo: rhythm.Tempo | None) -> float:
         ramp(spread, 0.4, 0.75),
         ramp(sound.envelope.end_to_peak_db, -35, -15),
     )
-    return ramp(len(times), 2, 5) * sum(evidence) / len(evidence)
+    enough = 4 if _sparse_bar(tempo, sound.duration, spread) else 5
+    return ramp(len(times), 2, enough) * sum(evidence) / len(evidence)
+
+
+def _sparse_bar(tempo: rhythm.Tempo, duration: float, spread: float) -> bool:
+    """Whether a few onsets fill a whole number of beats, from start to end, on the grid.
+
+    Then four onsets make a loop (a bar of four kicks) where five are needed
+    otherwise; four onsets bunched in the first half of a held chord do not.
+    """
+    whole = tempo.bars > 0 or rhythm.whole_beats(duration, tempo.bpm)
+    return whole and tempo.grid_fit >= rhythm.LOOP_GRID_FIT and spread >= SPARSE_BAR_SPREAD
 
 
 def decide(sound: Measurements, name_hint: str, name_kind: str | None, tempo_range) -> KindDecision:

@@ -56,6 +56,7 @@ PULSE_ONSET_STRENGTH = (
     0.15  # An attack adding 15 % of full loudness: more than a held sound's wobble.
 )
 MIN_PULSE_ONSETS = 3
+STRONG_PULSE_ONSET_STRENGTH = 0.3  # ... or two attacks of 30 % and softer ones: a sparse bar.
 
 
 @dataclass(frozen=True)
@@ -286,14 +287,14 @@ def tempo_candidates(onsets: Onsets, duration: float, tempo_range) -> list[Tempo
         loop_seconds = 240 * fitted.bars / fitted.bpm
         free = [
             candidate
-            if _whole_beats(loop_seconds, candidate.bpm)
+            if whole_beats(loop_seconds, candidate.bpm)
             else dataclasses.replace(candidate, score=candidate.score * OFF_LOOP_PRIOR)
             for candidate in free
         ]
     return whole_bars + free
 
 
-def _whole_beats(seconds: float, bpm: float) -> bool:
+def whole_beats(seconds: float, bpm: float) -> bool:
     beats = seconds * bpm / 60
     return abs(beats - round(beats)) <= WHOLE_BEAT_TOLERANCE
 
@@ -357,8 +358,16 @@ def _refine_bpm(times, weights, bpm: float) -> tuple[float, float]:
 
 
 def has_pulse(onsets: Onsets) -> bool:
-    """Whether the sound has attacks to count a tempo from, not just a held sound's wobble."""
-    return np.count_nonzero(onsets.strengths >= PULSE_ONSET_STRENGTH) >= MIN_PULSE_ONSETS
+    """Whether the sound has attacks to count a tempo from, not just a held sound's wobble.
+
+    Three clear attacks make a pulse; so do two strong ones among softer onsets
+    (a kick and a snare under quiet hats), which a held sound never has.
+    """
+    strengths = onsets.strengths
+    if np.count_nonzero(strengths >= PULSE_ONSET_STRENGTH) >= MIN_PULSE_ONSETS:
+        return True
+    strong = np.count_nonzero(strengths >= STRONG_PULSE_ONSET_STRENGTH)
+    return strong >= 2 and strengths.size >= MIN_PULSE_ONSETS
 
 
 def choose_tempo(

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from library.analysis import analyze
@@ -26,6 +27,12 @@ BREAKBEAT = {  # Kicks on sixteenths next to each other: at half the tempo, thir
     "kick": "x.x.......xx....",
     "snare": "....x.......x...",
     "hat": "x.x.x.x.x.x.x.x.",
+}
+FOUR_ON_THE_FLOOR = {"kick": "x...x...x...x..."}
+SPARSE_HALF_TIME = {  # Two strong hits, kick and snare, and two soft hats: one bar.
+    "kick": "x...............",
+    "snare": "........x.......",
+    "hat": "....x.......x...",
 }
 SWUNG_BOOM_BAP = {  # Off-beat sixteenths in the hats, played late when swung.
     "kick": "x......x..x.....",
@@ -111,3 +118,20 @@ def test_a_loop_keeps_the_exact_tempo_its_length_gives(folder):
     bpm = 240 * 2 / 2.9
     result = analyse(folder, audiogen.pattern_loop(bpm, 2, BACKBEAT_FAST), "exact")
     assert result.bpm == pytest.approx(bpm, abs=0.02)
+
+
+@pytest.mark.parametrize("bpm", [120, 128])
+def test_a_bar_of_four_kicks_with_its_tail_is_a_loop_with_its_tempo(folder, bpm):
+    bar = audiogen.pattern_loop(bpm, 1, FOUR_ON_THE_FLOOR)
+    audio = np.concatenate([bar, np.zeros(round(0.25 * audiogen.SR))])
+    result = analyse(folder, audio, f"four-kicks-{bpm}")
+    assert result.kind == "loop"
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
+@pytest.mark.parametrize("bpm", [140, 160])
+def test_a_sparse_bar_of_kick_snare_and_soft_hats_has_a_pulse(folder, bpm):
+    result = analyse(folder, audiogen.pattern_loop(bpm, 1, SPARSE_HALF_TIME), f"sparse-{bpm}")
+    assert result.kind == "loop"
+    # Kick on 1 and snare on 3, or kick and snare a beat apart at half the tempo.
+    assert result.bpm in (pytest.approx(bpm, abs=0.5), pytest.approx(bpm / 2, abs=0.5))
