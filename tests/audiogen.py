@@ -278,6 +278,19 @@ def melodic_loop(root="C", scale="minor", bpm=100.0, bars=2, sr=SR, tail_seconds
     return normalize(buffer)
 
 
+def bass_line(bpm, bars, roots=(36, 41, 43, 39), sr=SR) -> np.ndarray:
+    """A syncopated bass figure, one root per bar: notes on 1, the "a" of 1, the "and" of 2, 3, 4 and its "and"."""
+    beat = 60.0 / bpm
+    figure = ((0, 0), (0.75, 0), (1.5, 12), (2, 7), (3, 0), (3.5, 10))  # (beat, semitones)
+    buffer = np.zeros(round(bars * 4 * beat * sr), dtype=np.float64)
+    for bar in range(bars):
+        root = roots[bar % len(roots)]
+        for at, step in figure:
+            tone = note(root + step, 0.4 * beat, sr, attack=0.004, ring=0.3 * beat, harmonics=6)
+            _place(buffer, tone, round((bar * 4 + at) * beat * sr), 0.7)
+    return normalize(buffer)
+
+
 def pattern_loop(bpm, bars, pattern, sr=SR, seed=11, swing=0.0) -> np.ndarray:
     """Kick, snare and hat hits on the sixteenth-note steps of one bar, repeated ``bars`` times.
 

@@ -4,9 +4,9 @@ Tempo of a loop: the file's length fixes the exact value once the number of
 bars is known (n bars of 4/4 last 240 * n / bpm seconds), and the audio decides
 the number of bars.  For each plausible bar count the loop length L (the file
 length minus a possible tail of decay) is found where the onsets fall best on
-a sixteenth-note grid of L / 16n; the bar count whose beat period shows the
-strongest periodicity in the onset envelope, inside the preferred tempo range,
-wins.  Octave ambiguity is settled first by taking the fastest tempo whose
+a sixteenth-note grid of L / 16n; the bar count whose beat period (or, at half
+weight, bar period) shows the strongest periodicity in the onset envelope,
+inside the preferred tempo range, wins.  Octave ambiguity is settled first by taking the fastest tempo whose
 periodicity is nearly as strong as the best, because a beat level repeats at
 every multiple of itself while its subdivision does not; then by the backbeat:
 the beat is the slowest level at which no snare falls between beats (a snare on
@@ -37,6 +37,7 @@ RANGE_SOFTNESS_OCTAVES = 0.05  # Tempos just outside the preferred range fade ou
 MAX_ONSETS_FOR_GRID = 512
 FREE_PEAKS = 3
 FREE_PRIOR = 0.9  # A tempo that does not fit the file's length is a little less likely.
+BAR_PULSE_WEIGHT = 0.5  # A bar's recurrence counts for half a beat's: any repeated figure has one.
 OFF_LOOP_PRIOR = (
     0.3  # ... and much less when its beats do not fit the loop a whole number of times.
 )
@@ -280,10 +281,12 @@ def tempo_candidates(onsets: Onsets, duration: float, tempo_range) -> list[Tempo
         for candidate in free_candidates(onsets, times, weights, tempo_range)
         if all(abs(math.log(candidate.bpm / exact.bpm)) > 0.02 for exact in whole_bars)
     ]
-    fitted = max(whole_bars, key=lambda candidate: candidate.score, default=None)
-    if fitted is not None and fitted.score > 0 and fitted.grid_fit >= LOOP_GRID_FIT:
+    fitting = [c for c in whole_bars if c.grid_fit >= LOOP_GRID_FIT and c.range_weight > 0.5]
+    fitted = max(fitting, key=lambda candidate: candidate.score, default=None)
+    if fitted is not None:
         # A loop holds a whole number of beats: in a one-bar loop at 135 the
-        # kicks' dotted quarters (90 BPM) recur, but do not fit 2.67 times in it.
+        # kicks' dotted quarters (90 BPM) recur, but do not fit 2.67 times in it;
+        # nor does a bass line's dotted figure, however weak its beat.
         loop_seconds = 240 * fitted.bars / fitted.bpm
         free = [
             candidate
@@ -312,6 +315,11 @@ def bar_candidates(onsets, times, weights, duration, tempo_range) -> list[Tempo]
         period = onsets.envelope[: max(2, round(length * onsets.frame_rate))]
         acf = circular_autocorrelation(period)
         periodicity = periodicity_at(acf, 60 / bpm * onsets.frame_rate)
+        if bars > 1:
+            # A syncopated figure (a bass line's dotted notes) barely repeats at
+            # the beat, but it does at the bar.
+            bar_lag = 240 / bpm * onsets.frame_rate
+            periodicity = max(periodicity, BAR_PULSE_WEIGHT * periodicity_at(acf, bar_lag))
         prior = 1.0 if bars & (bars - 1) == 0 else 0.85
         in_range = _range_weight(bpm, tempo_range)
         score = max(periodicity, 0.0) * fit * prior * in_range

@@ -135,3 +135,11 @@ def test_a_sparse_bar_of_kick_snare_and_soft_hats_has_a_pulse(folder, bpm):
     assert result.kind == "loop"
     # Kick on 1 and snare on 3, or kick and snare a beat apart at half the tempo.
     assert result.bpm in (pytest.approx(bpm, abs=0.5), pytest.approx(bpm / 2, abs=0.5))
+
+
+@pytest.mark.parametrize(("bpm", "bars"), [(96, 2), (135, 2), (110, 4), (121, 4)])
+def test_a_syncopated_bass_line_is_read_at_its_bar_not_at_its_dotted_notes(folder, bpm, bars):
+    # Its dotted eighths recur every 1.5 beats (2/3 or 4/3 of the tempo); its bars recur exactly.
+    result = analyse(folder, audiogen.bass_line(bpm, bars), f"bass-{bpm}-{bars}")
+    assert result.kind == "loop"
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
