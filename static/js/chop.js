@@ -29,7 +29,9 @@
       selected: -1,
     };
     decoded = null;
-    root.classList.add("chop-ready"); // the script's own cuts replace the drawn ones
+    // The script's own cuts replace the drawn ones. A data attribute, not a class:
+    // htmx lends a swapped-in element the old one's classes until it settles.
+    root.dataset.ready = "";
     draw();
   }
 

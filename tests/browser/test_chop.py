@@ -57,7 +57,7 @@ def chop_page(page, live_server, tmp_path):
     loop = import_loop(owner, tmp_path)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/samples/{loop.pk}/")
-    page.wait_for_selector("#chop-editor.chop-ready")
+    page.wait_for_selector("#chop-editor[data-ready]")
     yield loop
     assert errors == [], f"script errors on the page: {errors}"
 
@@ -83,7 +83,7 @@ def chop_in_parts(page, parts: int) -> None:
     )
     # htmx hands the new editor to its script once the swap settles: wait for the
     # script, and for the regions it draws over the new cuts.
-    page.wait_for_selector("#chop-editor.chop-ready")
+    page.wait_for_selector("#chop-editor[data-ready]")
     page.wait_for_function(
         f"document.querySelectorAll('#chop-editor .chop-region').length === {parts}"
     )
@@ -153,7 +153,7 @@ def test_chop_on_beats_and_at_transients(page, chop_page):
     page.wait_for_function(
         f"document.querySelectorAll('#chop-editor .slice-list li').length === {beats}"
     )
-    page.wait_for_selector("#chop-editor.chop-ready")
+    page.wait_for_selector("#chop-editor[data-ready]")
     beat = RATE * 60 / loop.tempo_bpm
     slices = slices_of(loop)
     assert_end_to_end(loop, slices)
@@ -164,7 +164,7 @@ def test_chop_on_beats_and_at_transients(page, chop_page):
     page.select_option("#id_chop_level", "medium")
     page.click(".chop-auto button[name=mode][value=transients]")
     page.wait_for_selector("#chop-editor .notice:has-text('moved')")
-    page.wait_for_selector("#chop-editor.chop-ready")
+    page.wait_for_selector("#chop-editor[data-ready]")
     slices = slices_of(loop)
     assert len(slices) > 2
     assert page.locator(".chop-region").count() == len(slices)
@@ -226,12 +226,12 @@ def test_cut_by_hand_add_drag_delete_and_save(page, chop_page):
     assert_end_to_end(loop, slices)
     for cut, row in zip(cuts, slices[1:], strict=True):
         assert abs(row.start_frame - cut) <= SNAP_FRAMES
-    page.wait_for_selector("#chop-editor.chop-ready")
+    page.wait_for_selector("#chop-editor[data-ready]")
     assert page.input_value("#id_chop_cuts") == ",".join(str(row.start_frame) for row in slices[1:])
 
     page.click(".chop-hand button[name=mode][value=clear]")
     page.wait_for_function("document.querySelectorAll('#chop-editor .slice-list li').length === 0")
-    page.wait_for_selector("#chop-editor.chop-ready")
+    page.wait_for_selector("#chop-editor[data-ready]")
     page.wait_for_function("document.querySelectorAll('#chop-editor .chop-region').length === 1")
     assert slices_of(loop) == []
     assert page.locator(".chop-region").count() == 1
