@@ -6,15 +6,16 @@ the number of bars.  For each plausible bar count the loop length L (the file
 length minus a possible tail of decay) is found where the onsets fall best on
 a sixteenth-note grid of L / 16n; the bar count whose beat period (or, at half
 weight, bar period) shows the strongest periodicity in the onset envelope,
-inside the preferred tempo range, wins.  Octave ambiguity is settled first by taking the fastest tempo whose
-periodicity is nearly as strong as the best, because a beat level repeats at
-every multiple of itself while its subdivision does not; then by the backbeat:
-the beat is the slowest level at which no snare falls between beats (a snare on
-every other beat marks the beat), whose sixteenths (straight, swung or in
-triplets) still hold the onsets, and no beat holds more than six steady onsets.
-A tempo from the rhythm alone that does not fit a whole number of beats into a
-clear loop is all but ruled out.  A sound needs a few real attacks to have a
-tempo at all: the wobble of a held pad or string is no pulse.
+inside the preferred tempo range, wins.  Octave ambiguity is settled first by
+taking the fastest tempo whose periodicity is nearly as strong as the best,
+because a beat level repeats at every multiple of itself while its subdivision
+does not; then by the backbeat: the beat is the slowest level at which no
+snare falls between beats (a snare on every other beat marks the beat), whose
+sixteenths (straight, swung or in triplets) still hold the onsets, and no beat
+holds more than six steady onsets.  A tempo from the rhythm alone that does
+not fit a whole number of beats into a clear loop is all but ruled out.  A
+sound needs a few real attacks to have a tempo at all: the wobble of a held
+pad or string is no pulse.
 """
 
 import dataclasses
@@ -298,6 +299,7 @@ def tempo_candidates(onsets: Onsets, duration: float, tempo_range) -> list[Tempo
 
 
 def whole_beats(seconds: float, bpm: float) -> bool:
+    """Whether ``seconds`` hold a whole number of beats of ``bpm`` (within a tenth of a beat)."""
     beats = seconds * bpm / 60
     return abs(beats - round(beats)) <= WHOLE_BEAT_TOLERANCE
 
