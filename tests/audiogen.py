@@ -327,6 +327,12 @@ def detuned_pad(root="C", scale="minor", seconds=6.0, sr=SR, detune_cents=7.0, s
     return normalize(sum(voices) * envelope)
 
 
+def with_tremolo(sound: np.ndarray, hz: float, depth: float, sr=SR) -> np.ndarray:
+    """The sound's level swung down by up to ``depth`` (0..1), ``hz`` times a second."""
+    swing = 0.5 + 0.5 * np.sin(2 * np.pi * hz * times(sound.size / sr, sr))
+    return sound * (1 - depth * swing[: sound.size])
+
+
 def drone(midi=38, seconds=8.0, sr=SR, seed=13) -> np.ndarray:
     """A low drone with a fifth above, slowly swelling and fading as a bowed string does."""
     t = times(seconds, sr)

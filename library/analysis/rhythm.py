@@ -59,6 +59,8 @@ PULSE_ONSET_STRENGTH = (
 )
 MIN_PULSE_ONSETS = 3
 STRONG_PULSE_ONSET_STRENGTH = 0.3  # ... or two attacks of 30 % and softer ones: a sparse bar.
+STEADY_PULSE_ONSETS = 6  # ... or six onsets of any strength, evenly spaced: a bar of soft hats.
+STEADY_SPACING = 0.06  # Each gap within 6 % of the others at its place (straight or swung).
 
 
 @dataclass(frozen=True)
@@ -371,13 +373,26 @@ def has_pulse(onsets: Onsets) -> bool:
     """Whether the sound has attacks to count a tempo from, not just a held sound's wobble.
 
     Three clear attacks make a pulse; so do two strong ones among softer onsets
-    (a kick and a snare under quiet hats), which a held sound never has.
+    (a kick and a snare under quiet hats), which a held sound never has, and a
+    steady run of soft ones (a one-drop's hats around its one loud hit).
     """
     strengths = onsets.strengths
     if np.count_nonzero(strengths >= PULSE_ONSET_STRENGTH) >= MIN_PULSE_ONSETS:
         return True
     strong = np.count_nonzero(strengths >= STRONG_PULSE_ONSET_STRENGTH)
-    return strong >= 2 and strengths.size >= MIN_PULSE_ONSETS
+    return (strong >= 2 and strengths.size >= MIN_PULSE_ONSETS) or steady(onsets.times)
+
+
+def steady(times: np.ndarray) -> bool:
+    """Whether the onsets come evenly: every other gap alike, so straight or swung."""
+    if times.size < STEADY_PULSE_ONSETS:
+        return False
+    gaps = np.diff(times)
+    for alike in (gaps[0::2], gaps[1::2]):
+        typical = float(np.median(alike))
+        if typical <= 0 or np.any(np.abs(alike - typical) > STEADY_SPACING * typical):
+            return False
+    return True
 
 
 def choose_tempo(

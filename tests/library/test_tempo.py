@@ -34,6 +34,11 @@ SPARSE_HALF_TIME = {  # Two strong hits, kick and snare, and two soft hats: one 
     "snare": "........x.......",
     "hat": "....x.......x...",
 }
+ONE_DROP = {  # Kick and snare together on 3 only, under soft eighth-note hats.
+    "kick": "........x.......",
+    "snare": "........x.......",
+    "hat": "x.x.x.x.x.x.x.x.",
+}
 SWUNG_BOOM_BAP = {  # Off-beat sixteenths in the hats, played late when swung.
     "kick": "x......x..x.....",
     "snare": "....x.......x...",
@@ -60,6 +65,10 @@ def analyse(folder: Path, audio, name: str):
         ),
         pytest.param(lambda: audiogen.drone(38, 8.0), id="drone"),
         pytest.param(lambda: audiogen.pad_chord("F", "major", 5.0), id="held chord"),
+        pytest.param(
+            lambda: audiogen.with_tremolo(audiogen.detuned_pad("C", "minor", 6.0), 5.0, 0.4),
+            id="pad with tremolo",
+        ),
     ],
 )
 def test_a_sustained_sound_without_a_pulse_gets_no_tempo(folder, sound):
@@ -135,6 +144,14 @@ def test_a_sparse_bar_of_kick_snare_and_soft_hats_has_a_pulse(folder, bpm):
     assert result.kind == "loop"
     # Kick on 1 and snare on 3, or kick and snare a beat apart at half the tempo.
     assert result.bpm in (pytest.approx(bpm, abs=0.5), pytest.approx(bpm / 2, abs=0.5))
+
+
+@pytest.mark.parametrize("bpm", [72, 80, 90])
+def test_a_bar_of_soft_hats_around_one_loud_hit_is_a_loop(folder, bpm):
+    result = analyse(folder, audiogen.pattern_loop(bpm, 1, ONE_DROP), f"one-drop-{bpm}")
+    assert result.kind == "loop"
+    # With nothing on 2 and 4, the beat level is a matter of convention.
+    assert result.bpm in (pytest.approx(bpm, abs=0.5), pytest.approx(2 * bpm, abs=0.5))
 
 
 @pytest.mark.parametrize(("bpm", "bars"), [(96, 2), (135, 2), (110, 4), (121, 4)])
