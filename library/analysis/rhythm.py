@@ -12,10 +12,11 @@ because a beat level repeats at every multiple of itself while its subdivision
 does not; then by the backbeat: the beat is the slowest level at which no
 snare falls between beats (a snare on every other beat marks the beat), whose
 sixteenths (straight, swung or in triplets) still hold the onsets, and no beat
-holds more than six steady onsets.  A tempo from the rhythm alone that does
-not fit a whole number of beats into a clear loop is all but ruled out.  A
-sound needs a few real attacks to have a tempo at all: the wobble of a held
-pad or string is no pulse.
+holds more than six steady onsets; and a level at which neither the loud
+kicks nor the loud snares come every bar is too fast.  A tempo from the rhythm
+alone that does not fit a whole number of beats into a clear loop is all but
+ruled out.  A sound needs a few real attacks to have a tempo at all: the
+wobble of a held pad or string is no pulse.
 """
 
 import dataclasses
@@ -53,6 +54,8 @@ OCTAVE_FLOOR = 0.3  # Share of the best score an octave needs for the backbeat t
 MAX_OFFBEAT_SHARE = 0.5
 MAX_ONSETS_PER_BEAT = 6  # Steady onsets per beat at most: sixteenth-note triplets.
 SWING_DELAYS = (0.1, 0.2, 0.3)  # Off-beat sixteenths late by this share of a step: swing 55-65 %.
+ACCENT_SHARE = 0.5  # An accent is an onset at least half as strong as the loudest.
+ACCENTLESS_BEATS = 7.5  # Beats without an accent that make two bars: the level is too fast.
 BEAT_WINDOW = 0.15  # Share of a beat either side of it (and of the off-beat) that counts as on it.
 PULSE_ONSET_STRENGTH = (
     0.15  # An attack adding 15 % of full loudness: more than a held sound's wobble.
@@ -408,6 +411,7 @@ def choose_tempo(
     chosen = max(near, key=lambda candidate: candidate.bpm)
     if onsets is not None and onsets.band_strengths is not None:
         chosen = follow_backbeat(chosen, candidates, best, onsets)
+        chosen = accent_every_bar(chosen, candidates, onsets)
     rivals = [c.score for c in candidates if abs(math.log2(c.bpm / chosen.bpm)) > 0.05]
     ambiguity = min(1.0, max(rivals, default=0.0) / chosen.score) if chosen.score > 0 else 1.0
     # The pulse is as clear as at the octave where it repeats best: the backbeat
@@ -456,6 +460,31 @@ def follow_backbeat(chosen: Tempo, candidates: list[Tempo], best: float, onsets:
     if faster:
         return min(faster, key=lambda candidate: candidate.bpm)
     return chosen if chosen in allowed else min(allowed, key=lambda candidate: candidate.bpm)
+
+
+def accent_every_bar(chosen: Tempo, candidates: list[Tempo], onsets: Onsets) -> Tempo:
+    """Half of ``chosen`` when its loud hits leave two bars between them.
+
+    Every bar has an accent; a one-drop's kick and rim on 3 come once a bar,
+    and at double its tempo they would come once in two.
+    """
+    if onsets.times.size == 0:
+        return chosen
+    duration = onsets.envelope.size / onsets.frame_rate
+    for band in (0, BODY_BAND):  # Kicks, and snares and toms: not the hats and cymbals.
+        strengths = onsets.band_strengths[:, band]
+        accents = np.sort(onsets.times[strengths >= ACCENT_SHARE * strengths.max()])
+        gaps = np.diff(np.append(accents, accents[0] + duration))
+        if gaps.max() * chosen.bpm / 60 < ACCENTLESS_BEATS:
+            return chosen
+    half = [
+        c
+        for c in candidates
+        if abs(math.log2(chosen.bpm / c.bpm) - 1) < 0.03
+        and c.range_weight > 0.5
+        and sixteenths_fit(onsets, c.bpm) >= LOOP_GRID_FIT
+    ]
+    return max(half, key=lambda candidate: candidate.score, default=chosen)
 
 
 def _octave_apart(bpm: float, other: float) -> bool:
