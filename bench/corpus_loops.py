@@ -2,10 +2,11 @@
 
 Three groups, each file with its true tempo:
 
-- drum loops: fifteen pattern styles (rock, boom-bap, house, breakbeats, shuffles,
-  jazz swing, half-time, trap, fills ...) played on the AVL kits and TimGM6mb's
-  drum kits, at 60-190 BPM, 1-8 bars, with humanised velocity and timing, some
-  cut from a longer render (the previous bar still ringing) and some with a tail;
+- drum loops: seventeen pattern styles (rock, boom-bap, house, breakbeats,
+  shuffles, jazz swing, half-time, trap, fills, phrases opening on a crash ...)
+  played on the AVL kits and TimGM6mb's drum kits, at 60-190 BPM, 1-8 bars,
+  with humanised velocity and timing, some cut from a longer render (the
+  previous bar still ringing) and some with a tail;
 - tonal loops: arpeggios, stabs, chords and bass lines on TimGM6mb instruments;
 - pulseless sounds: pads, strings, choirs and organs holding a note or chord
   (tempo None).
@@ -27,7 +28,7 @@ import soundfile
 from corpus_common import RATE, ensure_fluidsynth, fetch_packages, to_pcm, write_wav
 from corpus_soundfonts import SF2_DIR, midi_file
 
-VERSION = 3
+VERSION = 4
 DEFAULT_CACHE = Path.home() / ".cache" / "sp404site" / "tempo-corpus"
 VARIANTS_PER_KIT = 5  # drum loops per (style, kit)
 TONAL_LOOPS = 160
@@ -92,6 +93,16 @@ STYLES = {
     "reggae": Style(({"kick": "........x.......", "rim": "........X.......", "hat": "x.o.x.o.x.o.x.o."},), (70, 90),
                     swing=0.15),
 }  # fmt: skip
+# A phrase opens with a crash on the 1: it marks the bar, and must not pull the beat down.
+# Added later; they render after every other file, so that those stay as they were.
+PHRASE_STYLES = {
+    "trance": Style(({"kick": "X...X...X...X...", "clap": "....x.......x...", "open": "..x...x...x...x.",
+                      "crash": "X..............."},
+                     {"kick": "X...X...X...X...", "clap": "....x.......x...", "open": "..x...x...x...x."}),
+                    (128, 145)),
+    "techno-crash": Style(({"kick": "X...X...X...X...", "open": "..x...x...x...x.", "crash": "X..............."},
+                           {"kick": "X...X...X...X...", "open": "..x...x...x...x."}), (125, 150)),
+}  # fmt: skip
 # Sixteenths down the toms over the second half of the bar, the snare leading in.
 FILL = {
     "snare": "........xx......",
@@ -154,7 +165,7 @@ def drum_take(index: int, style_name: str, kit) -> Take:
     """A drum loop of one style on one kit; the rest of its shape is drawn from a seed."""
     rng = np.random.default_rng(1000 + index)
     source, kit_name, sf2, program, keys = kit
-    style = STYLES[style_name]
+    style = {**STYLES, **PHRASE_STYLES}[style_name]
     bpm = float(rng.integers(*style.tempo, endpoint=True))
     if rng.random() < 0.2:
         bpm = round(bpm + rng.uniform(-0.5, 0.5), 1)
@@ -270,17 +281,18 @@ def pulseless_take(index: int) -> Take:
 
 def all_takes() -> list[Take]:
     """Every file of the corpus, in a fixed order."""
-    drums = [
-        drum_take(index, style, kit)
-        for index, (style, kit, _variant) in enumerate(
-            (style, kit, variant)
-            for style in STYLES
-            for kit in KITS
-            for variant in range(VARIANTS_PER_KIT)
-        )
+    plan = [
+        (style, kit)
+        for styles in (STYLES, PHRASE_STYLES)
+        for style in styles
+        for kit in KITS
+        for _variant in range(VARIANTS_PER_KIT)
     ]
+    drums = [drum_take(index, style, kit) for index, (style, kit) in enumerate(plan)]
+    first_phrase = len(STYLES) * len(KITS) * VARIANTS_PER_KIT
     tonal = [tonal_take(index) for index in range(TONAL_LOOPS)]
-    return drums + tonal + [pulseless_take(index) for index in range(PULSELESS)]
+    pulseless = [pulseless_take(index) for index in range(PULSELESS)]
+    return drums[:first_phrase] + tonal + pulseless + drums[first_phrase:]
 
 
 def render_batch(fluidsynth: str, sf2: Path, takes: list[Take], stem: Path) -> list[np.ndarray]:

@@ -155,6 +155,14 @@ def open_hat(sr=SR, seconds=0.8, seed=5) -> np.ndarray:
     return _hat(sr, seconds, 0.7, seed)
 
 
+def crash(sr=SR, seconds=1.5, seed=8) -> np.ndarray:
+    """A crash cymbal: noise over the whole range above 400 Hz, ringing for over a second."""
+    rng = np.random.default_rng(seed)
+    t = times(seconds, sr)
+    sos = signal.butter(2, 400, "highpass", fs=sr, output="sos")
+    return normalize(signal.sosfilt(sos, rng.standard_normal(t.size)) * decay(t, 0.8))
+
+
 def tom(sr=SR, seconds=0.6, pitch_hz=110.0, seed=6) -> np.ndarray:
     """A tom: a pitched membrane with a slight pitch drop and a little noise."""
     rng = np.random.default_rng(seed)
@@ -294,17 +302,20 @@ def bass_line(bpm, bars, roots=(36, 41, 43, 39), sr=SR) -> np.ndarray:
 def pattern_loop(bpm, bars, pattern, sr=SR, seed=11, swing=0.0) -> np.ndarray:
     """Kick, snare and hat hits on the sixteenth-note steps of one bar, repeated ``bars`` times.
 
-    ``pattern`` maps "kick", "snare" and "hat" to step strings such as
-    ``"x.......x.x....."``: "x" is a hit and "." a rest.  ``swing`` delays
-    every off-beat sixteenth by that share of a step.
+    ``pattern`` maps "kick", "snare", "hat" and "crash" to step strings such
+    as ``"x.......x.x....."``: "x" is a hit and "." a rest.  A "crash" plays in
+    the first bar only, where a phrase opens.  ``swing`` delays every off-beat
+    sixteenth by that share of a step.
     """
     rng = np.random.default_rng(seed)
     step = 60.0 / bpm / 4
-    sounds = {"kick": kick(sr), "snare": snare(sr), "hat": closed_hat(sr)}
-    gains = {"kick": 1.0, "snare": 0.8, "hat": 0.25}
+    sounds = {"kick": kick(sr), "snare": snare(sr), "hat": closed_hat(sr), "crash": crash(sr)}
+    gains = {"kick": 1.0, "snare": 0.8, "hat": 0.25, "crash": 0.9}
     buffer = np.zeros(round(bars * 16 * step * sr), dtype=np.float64)
     for bar in range(bars):
         for name, steps in pattern.items():
+            if name == "crash" and bar > 0:
+                continue
             for position in (index for index, mark in enumerate(steps) if mark == "x"):
                 late = swing if position % 2 else 0.0
                 start = round((bar * 16 + position + late) * step * sr)

@@ -10,9 +10,10 @@ inside the preferred tempo range, wins.  Octave ambiguity is settled first by
 taking the fastest tempo whose periodicity is nearly as strong as the best,
 because a beat level repeats at every multiple of itself while its subdivision
 does not; then by the backbeat: the beat is the slowest level at which no
-snare falls between beats (a snare on every other beat marks the beat), whose
-sixteenths (straight, swung or in triplets) still hold the onsets, and no beat
-holds more than six steady onsets; and a level at which neither the loud
+snare falls between beats (a snare on every other beat marks the beat; a
+crash on the bar line marks only the bar), whose sixteenths (straight, swung
+or in triplets) still hold the onsets, and no beat holds more than six steady
+onsets; and a level at which neither the loud
 kicks nor the loud snares come every bar is too fast.  A tempo from the rhythm
 alone that does not fit a whole number of beats into a clear loop is all but
 ruled out.  A sound needs a few real attacks to have a tempo at all: the
@@ -437,7 +438,10 @@ def follow_backbeat(chosen: Tempo, candidates: list[Tempo], best: float, onsets:
     fits whole bars in the preferred range is heard out, however weak.
     """
     on_grid = {c.bpm for c in candidates if sixteenths_fit(onsets, c.bpm) >= LOOP_GRID_FIT}
-    doubtful = chosen.bpm not in on_grid or offbeat_share(onsets, chosen.bpm) > MAX_OFFBEAT_SHARE
+    doubtful = (
+        chosen.bpm not in on_grid
+        or offbeat_share(onsets, chosen.bpm, chosen.bpm) > MAX_OFFBEAT_SHARE
+    )
     octaves = [
         c
         for c in candidates
@@ -453,7 +457,7 @@ def follow_backbeat(chosen: Tempo, candidates: list[Tempo], best: float, onsets:
     allowed = [c for c in allowed if c.bpm in on_grid or c.bpm > finest]
     if not allowed:
         return chosen
-    on_beat = [c for c in allowed if offbeat_share(onsets, c.bpm) <= MAX_OFFBEAT_SHARE]
+    on_beat = [c for c in allowed if offbeat_share(onsets, c.bpm, chosen.bpm) <= MAX_OFFBEAT_SHARE]
     if chosen in on_beat or (on_beat and chosen not in allowed):
         return min(on_beat, key=lambda candidate: candidate.bpm)
     faster = [candidate for candidate in on_beat if candidate.bpm > chosen.bpm]
@@ -466,14 +470,18 @@ def accent_every_bar(chosen: Tempo, candidates: list[Tempo], onsets: Onsets) -> 
     """Half of ``chosen`` when its loud hits leave two bars between them.
 
     Every bar has an accent; a one-drop's kick and rim on 3 come once a bar,
-    and at double its tempo they would come once in two.
+    and at double its tempo they would come once in two.  The loop's opening
+    hit, often louder than the rest (a crash, the phrase's first beat), is
+    left out when there are others.
     """
     if onsets.times.size == 0:
         return chosen
     duration = onsets.envelope.size / onsets.frame_rate
+    order = np.argsort(onsets.times)
+    hits = order[1:] if order.size > 1 else order
     for band in (0, BODY_BAND):  # Kicks, and snares and toms: not the hats and cymbals.
-        strengths = onsets.band_strengths[:, band]
-        accents = np.sort(onsets.times[strengths >= ACCENT_SHARE * strengths.max()])
+        strengths = onsets.band_strengths[hits, band]
+        accents = np.sort(onsets.times[hits][strengths >= ACCENT_SHARE * strengths.max()])
         gaps = np.diff(np.append(accents, accents[0] + duration))
         if gaps.max() * chosen.bpm / 60 < ACCENTLESS_BEATS:
             return chosen
@@ -492,17 +500,22 @@ def _octave_apart(bpm: float, other: float) -> bool:
     return abs(octaves - round(octaves)) < 0.03
 
 
-def offbeat_share(onsets: Onsets, bpm: float) -> float:
+def offbeat_share(onsets: Onsets, bpm: float, bar_bpm: float) -> float:
     """The strongest snare half-way between beats over the strongest one on a beat.
 
     Beats are counted from the first strong onset: a loop starts on its
     downbeat.  A snare is a drum's body and its wires at once (their geometric
     mean), with little below 150 Hz: a kick has the low band, a tom little of
-    the bright one and a hi-hat little of the body.
+    the bright one and a hi-hat little of the body.  Hits on the bar lines of
+    ``bar_bpm`` (counted from the first onset, where a loop starts) are left
+    out: a crash on the 1 marks the bar, not the beat, and would be on the
+    beat at every slower level.
     """
     bands = onsets.band_strengths
     snare = np.maximum(np.sqrt(bands[:, BODY_BAND] * bands[:, BODY_BAND + 1]) - bands[:, 0], 0.0)
     anchor = onsets.times[int(np.argmax(onsets.strengths >= 0.5 * onsets.strengths.max()))]
+    in_bar = ((onsets.times - onsets.times.min()) * bar_bpm / 240) % 1.0
+    snare = np.where((in_bar < BEAT_WINDOW / 4) | (in_bar > 1 - BEAT_WINDOW / 4), 0.0, snare)
     position = ((onsets.times - anchor) * bpm / 60) % 1.0
     on = snare[(position < BEAT_WINDOW) | (position > 1 - BEAT_WINDOW)].max(initial=0.0)
     off = snare[np.abs(position - 0.5) < BEAT_WINDOW].max(initial=0.0)

@@ -39,6 +39,12 @@ ONE_DROP = {  # Kick and snare together on 3 only, under soft eighth-note hats.
     "snare": "........x.......",
     "hat": "x.x.x.x.x.x.x.x.",
 }
+CRASH_TECHNO = {  # A phrase opening on a crash, over kicks and off-beat hats alone.
+    "kick": "x...x...x...x...",
+    "hat": "..x...x...x...x.",
+    "crash": "x...............",
+}
+CRASH_TRANCE = {**CRASH_TECHNO, "snare": "....x.......x..."}
 SWUNG_BOOM_BAP = {  # Off-beat sixteenths in the hats, played late when swung.
     "kick": "x......x..x.....",
     "snare": "....x.......x...",
@@ -151,6 +157,22 @@ def test_a_bar_of_soft_hats_around_one_loud_hit_is_a_loop_at_its_tempo(folder, b
     result = analyse(folder, audiogen.pattern_loop(bpm, bars, ONE_DROP), f"one-drop-{bpm}")
     assert result.kind == "loop"
     # Every bar has its accent: at double the tempo the drop would come once in two bars.
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "bpm", "bars"),
+    [
+        pytest.param(CRASH_TECHNO, 136, 2, id="techno-136"),
+        pytest.param(CRASH_TECHNO, 150, 4, id="techno-150"),
+        pytest.param(CRASH_TRANCE, 140, 2, id="trance-140"),
+        pytest.param(CRASH_TRANCE, 138, 1, id="trance-138"),
+    ],
+)
+def test_a_crash_that_opens_the_loop_does_not_halve_its_tempo(folder, pattern, bpm, bars):
+    # On the 1 the crash is on the beat at every slower level: it marks the bar, not the beat.
+    result = analyse(folder, audiogen.pattern_loop(bpm, bars, pattern), f"crash-{bpm}-{bars}")
+    assert result.kind == "loop"
     assert result.bpm == pytest.approx(bpm, abs=0.5)
 
 
