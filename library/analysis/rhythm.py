@@ -13,11 +13,11 @@ does not; then by the backbeat: the beat is the slowest level at which no
 snare falls between beats (a snare on every other beat marks the beat; a
 crash on the bar line marks only the bar), whose sixteenths (straight, swung
 or in triplets) still hold the onsets, and no beat holds more than six steady
-onsets; and a level at which neither the loud
-kicks nor the loud snares come every bar is too fast.  A tempo from the rhythm
-alone that does not fit a whole number of beats into a clear loop is all but
-ruled out.  A sound needs a few real attacks to have a tempo at all: the
-wobble of a held pad or string is no pulse.
+onsets; and a level at which neither the loud kicks nor the loud snares come
+every bar is too fast.  A tempo from the rhythm alone that does not fit a
+whole number of beats into a clear loop is all but ruled out.  A sound needs a
+few real attacks to have a tempo at all: the wobble of a held pad or string is
+no pulse.
 """
 
 import dataclasses
