@@ -249,6 +249,11 @@ def predictions(examples, rows, probabilities, classes, named: bool):
     return results
 
 
+def hat_group(name: str) -> str:
+    """Closed and open hats as one "hat"; every other class as itself."""
+    return HAT_GROUP.get(name, name)
+
+
 def share(hits) -> str:
     """ "87.5% of 40" for a series of rights and wrongs."""
     hits = list(hits)
@@ -264,14 +269,13 @@ def report(examples, rows, probabilities, classes) -> dict:
     drums = [i for i, label in enumerate(labels) if label in DRUMS]
     ksh = [i for i in drums if labels[i] in ("kick", "snare", "closed_hat", "open_hat")]
     tonal = [i for i, label in enumerate(labels) if label in TONAL]
-    group = lambda name: HAT_GROUP.get(name, name)  # noqa: E731
     figures = {
         "drums, 8 classes, audio only": share(audio[i][0] == labels[i] for i in drums),
         "kick / snare / hat, audio only": share(
-            group(audio[i][0]) == group(labels[i]) for i in ksh
+            hat_group(audio[i][0]) == hat_group(labels[i]) for i in ksh
         ),
         "kick / snare / hat told apart, audio only": share(
-            _three_way(probabilities[originals[i]["index"]], classes) == group(labels[i])
+            _three_way(probabilities[originals[i]["index"]], classes) == hat_group(labels[i])
             for i in ksh
         ),
         "drums, 8 classes, with names": share(named[i][0] == labels[i] for i in drums),
@@ -305,6 +309,7 @@ def report(examples, rows, probabilities, classes) -> dict:
     _per_class(labels, audio, named)
     _confusion(labels, audio, classes)
     _calibration(labels, audio)
+    _kick_snare_hat_misses([examples[row["index"]] for row in originals], audio, ksh)
     return figures
 
 
@@ -340,6 +345,18 @@ def _confusion(labels, audio, classes) -> None:
         counts = Counter(audio[i][0] for i, label in enumerate(labels) if label == truth)
         if counts:
             print(f"  {truth:10s}" + "".join(f"{counts.get(name, 0):7d}" for name in columns))
+
+
+def _kick_snare_hat_misses(originals, audio, ksh) -> None:
+    """Each kick, snare or hat taken for another class: where to listen next."""
+    misses = [i for i in ksh if hat_group(audio[i][0]) != hat_group(originals[i].label)]
+    print(f"\nKick / snare / hat taken for something else, audio only ({len(misses)}):")
+    for i in misses:
+        example = originals[i]
+        print(
+            f"  {example.source:18s} {example.label:10s} -> {audio[i][0]:10s}"
+            f" {audio[i][1]:.2f}  {example.folder}/{example.name}"
+        )
 
 
 def _calibration(labels, audio) -> None:
