@@ -103,6 +103,7 @@ PHRASE_STYLES = {
     "techno-crash": Style(({"kick": "X...X...X...X...", "open": "..x...x...x...x.", "crash": "X..............."},
                            {"kick": "X...X...X...X...", "open": "..x...x...x...x."}), (125, 150)),
 }  # fmt: skip
+ALL_STYLES = {**STYLES, **PHRASE_STYLES}
 # Sixteenths down the toms over the second half of the bar, the snare leading in.
 FILL = {
     "snare": "........xx......",
@@ -165,7 +166,7 @@ def drum_take(index: int, style_name: str, kit) -> Take:
     """A drum loop of one style on one kit; the rest of its shape is drawn from a seed."""
     rng = np.random.default_rng(1000 + index)
     source, kit_name, sf2, program, keys = kit
-    style = {**STYLES, **PHRASE_STYLES}[style_name]
+    style = ALL_STYLES[style_name]
     bpm = float(rng.integers(*style.tempo, endpoint=True))
     if rng.random() < 0.2:
         bpm = round(bpm + rng.uniform(-0.5, 0.5), 1)
@@ -282,17 +283,13 @@ def pulseless_take(index: int) -> Take:
 def all_takes() -> list[Take]:
     """Every file of the corpus, in a fixed order."""
     plan = [
-        (style, kit)
-        for styles in (STYLES, PHRASE_STYLES)
-        for style in styles
-        for kit in KITS
-        for _variant in range(VARIANTS_PER_KIT)
+        (style, kit) for style in ALL_STYLES for kit in KITS for _variant in range(VARIANTS_PER_KIT)
     ]
     drums = [drum_take(index, style, kit) for index, (style, kit) in enumerate(plan)]
-    first_phrase = len(STYLES) * len(KITS) * VARIANTS_PER_KIT
     tonal = [tonal_take(index) for index in range(TONAL_LOOPS)]
     pulseless = [pulseless_take(index) for index in range(PULSELESS)]
-    return drums[:first_phrase] + tonal + pulseless + drums[first_phrase:]
+    phrases = [take for take in drums if take.style in PHRASE_STYLES]
+    return [take for take in drums if take.style in STYLES] + tonal + pulseless + phrases
 
 
 def render_batch(fluidsynth: str, sf2: Path, takes: list[Take], stem: Path) -> list[np.ndarray]:
