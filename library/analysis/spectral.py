@@ -158,8 +158,10 @@ class PitchClasses:
     ``overall`` shares each peak between its two nearest pitch classes as heard; the
     others are taken after retuning to the file's own reference pitch: ``tuned`` over
     the whole sound, ``bass`` from the lowest strong note of each frame, ``opening`` and
-    ``opening_bass`` over its first eighth, and ``chords``, the share of the sound's
-    energy in frames whose best-fitting triad is each of the 12 major then 12 minor ones.
+    ``opening_bass`` over its first eighth, ``chords``, the share of the sound's
+    energy in frames whose best-fitting triad is each of the 12 major then 12 minor ones,
+    and ``changes``, how often the sound moves from one of those triads to another
+    (24 x 24, from row to column, the last back to the first as a loop plays round).
     """
 
     overall: np.ndarray
@@ -168,6 +170,7 @@ class PitchClasses:
     opening: np.ndarray
     opening_bass: np.ndarray
     chords: np.ndarray
+    changes: np.ndarray
 
 
 def _triad_templates() -> np.ndarray:
@@ -183,6 +186,8 @@ def _triad_templates() -> np.ndarray:
 TRIADS = _triad_templates()
 BASS_SHARE = 0.25  # A frame's bass note is its lowest holding this share of its strongest.
 OPENING_SHARE = 1 / 8
+CHANGE_BLOCK_FRAMES = 8  # Chords are read per 0.19 s, so a passing note is not a change.
+CHANGE_MIN_ENERGY = 0.1  # ... in blocks with this share of the loudest block's energy.
 
 
 def chroma(spec: Spectrogram, tonal: np.ndarray) -> PitchClasses:
@@ -199,7 +204,7 @@ def chroma(spec: Spectrogram, tonal: np.ndarray) -> PitchClasses:
     overall = _fold(pitch, magnitude)
     if magnitude.size == 0:
         zeros = np.zeros(12)
-        return PitchClasses(overall, zeros, zeros, zeros, zeros, np.zeros(24))
+        return PitchClasses(overall, zeros, zeros, zeros, zeros, np.zeros(24), np.zeros((24, 24)))
     # The file's own tuning: the magnitude-weighted circular mean of each peak's
     # offset from equal temperament, so a sample 30 cents sharp reads in tune.
     offsets = np.exp(2j * np.pi * pitch)
@@ -218,8 +223,30 @@ def chroma(spec: Spectrogram, tonal: np.ndarray) -> PitchClasses:
     best = np.argmax(per_frame @ TRIADS.T, axis=1)
     chords = np.bincount(best, energy, minlength=24) / max(energy.sum(), 1e-20)
     return PitchClasses(
-        overall, per_frame.sum(axis=0), bass, per_frame[:opening].sum(axis=0), opening_bass, chords
+        overall,
+        per_frame.sum(axis=0),
+        bass,
+        per_frame[:opening].sum(axis=0),
+        opening_bass,
+        chords,
+        chord_changes(per_frame),
     )
+
+
+def chord_changes(per_frame: np.ndarray) -> np.ndarray:
+    """Shares of the moves between best-fitting triads, block by block (see PitchClasses)."""
+    count = per_frame.shape[0] // CHANGE_BLOCK_FRAMES
+    changes = np.zeros((24, 24))
+    if count < 2:
+        return changes
+    blocks = per_frame[: count * CHANGE_BLOCK_FRAMES].reshape(count, CHANGE_BLOCK_FRAMES, 12)
+    blocks = blocks.sum(axis=1)
+    energy = blocks.sum(axis=1)
+    heard = blocks[energy >= CHANGE_MIN_ENERGY * energy.max()]
+    triads = np.argmax(heard @ TRIADS.T, axis=1)
+    moves = triads != np.roll(triads, -1)
+    np.add.at(changes, (triads[moves], np.roll(triads, -1)[moves]), 1.0)
+    return changes / changes.sum() if changes.sum() > 0 else changes
 
 
 def _bass_notes(notes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

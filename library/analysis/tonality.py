@@ -1,60 +1,47 @@
 """Musical key from pitch-class summaries, only for material that is tonal.
 
-Each of the 24 keys is scored by a weighted sum of evidence a musician also hears:
-how well the pitch classes fit the key's profile (over the whole sound and in the
-bass), whether the sound opens on the tonic triad and tonic bass note, and how much
-of the time the tonic, dominant and diatonic chords sound. A softmax over the 24
-scores is the key's probability, reported as key_confidence; below
-MIN_CONFIDENCE no key is given.
+Each of the 24 keys is scored by a linear model over what the sound holds, seen
+from that key's tonic: its pitch classes over the whole sound and in the bass,
+over its opening (where loops mostly sound the tonic chord and bass note), how
+long each triad sounds, and the moves between triads into and out of the tonic
+triad (a dominant resolving to the tonic, the tonic giving way to the
+subdominant).  Major and minor keys have a weight vector each: learned key
+profiles, in place of the published ones, which did worse on real instruments
+(see bench/keys.py).  A softmax over the 24 scores is the key's probability,
+reported as key_confidence; below MIN_CONFIDENCE no key is given.
+
+The weights ship beside this module as ``key_model.npz`` (plain arrays, no
+pickle), written by ``bench/keys.py --fit`` from tonal loops played by real
+sampled instruments, each also heard from half-way through, so that a loop
+opening on another chord of its progression is not taken for another key.
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
-from library.analysis.spectral import TRIADS, PitchClasses
+from library.analysis.spectral import PitchClasses
 from library.vocabulary import PITCH_CLASSES
 
-# Gómez's profiles (E. Gómez, "Tonal description of music audio signals", PhD thesis,
-# UPF 2006, as in MIRtoolbox), derived from audio rather than from scores, so they
-# carry the overtones any real instrument adds.  Measured by bench/keys.py --fit on
-# its 960 tonal loops: alone, the best-correlating key is right for 64.5 % of them
-# with these, 65.3 % with Albrecht & Shanahan's (2013), 62.6 % with Temperley's
-# Kostka-Payne profiles (2007) and 50.7 % with Krumhansl & Kessler's (1982); with
-# all the evidence below, weights fitted on timgm6mb, the likeliest key of the 480
-# held-out freepats and LMMS loops is right for 82.7 % against 81.9 % (Temperley),
-# 79.8 % (Albrecht-Shanahan) and 78.1 % (Krumhansl-Kessler).
-MAJOR_PROFILE = np.array(
-    [1.5613, 0.8396, 1.1929, 0.7586, 1.4157, 1.0300, 0.8756, 1.5361, 0.8415, 1.2141, 0.7235, 1.1331]
-)
-MINOR_PROFILE = np.array(
-    [1.6222, 0.8027, 1.1587, 1.3813, 0.9795, 1.0486, 0.8595, 1.5466, 1.0523, 1.0179, 1.1278, 0.9862]
-)
-
-# Diatonic triads as (semitones above the tonic, minor?): minor keys take their
-# dominant from harmonic minor as well, as most music in minor does.
-MAJOR_CHORDS = ((0, False), (2, True), (4, True), (5, False), (7, False), (9, True))
-MINOR_CHORDS = ((0, True), (3, False), (5, True), (7, True), (7, False), (8, False), (10, False))
-
-EVIDENCE = (
-    "profile_fit",
-    "bass_profile_fit",
-    "opening_triad_fit",
-    "minor",
-    "tonic_chord",
-    "dominant_chord",
-    "subdominant_chord",
-    "diatonic_chords",
-    "opening_bass_on_tonic",
-)
-# Fitted by bench/keys.py --fit (multinomial logistic regression) on the timgm6mb
-# loops only; freepats and LMMS loops were held out to check them and the confidence.
-WEIGHTS = np.array([5.2, 0.9, 1.7, 0.5, 1.9, 1.1, -1.9, 2.4, 2.4])
+MODEL_PATH = Path(__file__).with_name("key_model.npz")
+# Names of the 120 features per key, in order; the model file must list the same.
+FEATURE_NAMES = tuple(
+    [f"{part} {step}" for part in ("tuned", "bass", "opening", "opening bass") for step in range(12)]
+    + [f"{quality} chord {step}" for quality in ("major", "minor") for step in range(12)]
+    + [f"{way} tonic {quality} {step}" for way in ("into", "out of") for quality in ("major", "minor") for step in range(12)]
+)  # fmt: skip
 
 # Silence, noise, cymbals and claps have a tonal share under 0.1, sustained notes over 0.9.
 MIN_HARMONIC_RATIO = 0.35
 # A key is given only when it is likelier than all 23 others together.
 MIN_CONFIDENCE = 0.5
+
+# ROTATE[t] reads pitch classes from tonic t: ROTATE[t][i] is t + i semitones.
+ROTATE = (np.arange(12)[None, :] + np.arange(12)[:, None]) % 12
+# The same for the 24 triads (12 major roots, then 12 minor).
+ROTATE_TRIADS = np.concatenate([ROTATE, ROTATE + 12], axis=1)
 
 
 @dataclass(frozen=True)
@@ -66,80 +53,97 @@ class Key:
     confidence: float
 
 
+@dataclass(frozen=True)
+class KeyModel:
+    """Per scale (major, minor) a weight per feature, and minor keys' bias."""
+
+    weights: np.ndarray  # 2 x len(FEATURE_NAMES)
+    minor_bias: float
+
+
 NO_KEY = Key(None, None, 0.0)
 
 
-def _unit_rows(rows: list[np.ndarray]) -> np.ndarray:
-    profiles = np.array(rows, dtype=float)
-    profiles -= profiles.mean(axis=1, keepdims=True)
-    return profiles / np.linalg.norm(profiles, axis=1, keepdims=True)
+def _shares(values: np.ndarray) -> np.ndarray:
+    total = values.sum()
+    return values / total if total > 0 else values
 
 
-def _chord_index(root: int, minor: bool) -> int:
-    return root % 12 + (12 if minor else 0)
+def key_features(pitch_classes: PitchClasses) -> np.ndarray:
+    """The features of each of the 24 keys (12 major then 12 minor): 24 x FEATURE_NAMES."""
+    profiles = [
+        _shares(values)[ROTATE]
+        for values in (
+            pitch_classes.tuned,
+            pitch_classes.bass,
+            pitch_classes.opening,
+            pitch_classes.opening_bass,
+        )
+    ]
+    chords = pitch_classes.chords[ROTATE_TRIADS]
+    per_tonic = np.concatenate([*profiles, chords], axis=1)  # 12 x 72, the same for both scales
+    changes = pitch_classes.changes
+    rows = []
+    for minor in (False, True):
+        tonic_triads = np.arange(12) + (12 if minor else 0)
+        into = changes[ROTATE_TRIADS, tonic_triads[:, None]]
+        out_of = changes[tonic_triads[:, None], ROTATE_TRIADS]
+        rows.append(np.concatenate([per_tonic, into, out_of], axis=1))
+    return np.concatenate(rows, axis=0)
 
 
-def _chord_rows() -> np.ndarray:
-    """Per key: which of the 24 triads are its tonic, dominant, subdominant and diatonic ones."""
-    rows = np.zeros((24, 4, 24))
-    for key in range(24):
-        tonic, minor = key % 12, key >= 12
-        rows[key, 0, _chord_index(tonic, minor)] = 1
-        rows[key, 1, _chord_index(tonic + 7, False)] = 1
-        rows[key, 2, _chord_index(tonic + 5, minor)] = 1
-        for step, chord_minor in MINOR_CHORDS if minor else MAJOR_CHORDS:
-            rows[key, 3, _chord_index(tonic + step, chord_minor)] = 1
-    return rows
+def scores(features: np.ndarray, model: KeyModel) -> np.ndarray:
+    """Each key's score: its features weighed by its scale's weights (features: ... x 24 x F)."""
+    major = features[..., :12, :] @ model.weights[0]
+    minor = features[..., 12:, :] @ model.weights[1] + model.minor_bias
+    return np.concatenate([major, minor], axis=-1)
 
 
-CHORD_ROWS = _chord_rows()
+def softmax(values: np.ndarray) -> np.ndarray:
+    exp = np.exp(values - values.max(axis=-1, keepdims=True))
+    return exp / exp.sum(axis=-1, keepdims=True)
 
 
-def correlations(templates: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Pearson correlation of values with each (centred, unit-length) template row."""
-    centred = values - values.mean()
-    norm = np.linalg.norm(centred)
-    return templates @ centred / norm if norm > 0 else np.zeros(len(templates))
-
-
-def key_profiles(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
-    """The 24 key profiles (12 major then 12 minor), each centred and unit-length."""
-    return _unit_rows(
-        [np.roll(major, shift) for shift in range(12)]
-        + [np.roll(minor, shift) for shift in range(12)]
+def save(path, model: KeyModel, **extra) -> None:
+    """Write a model as plain arrays, with its feature names and anything to keep beside it."""
+    np.savez_compressed(
+        path,
+        feature_names=np.array(FEATURE_NAMES),
+        weights=model.weights.astype(np.float32),
+        minor_bias=np.array(model.minor_bias),
+        **{key: np.array(value) for key, value in extra.items()},
     )
 
 
-PROFILES = key_profiles(MAJOR_PROFILE, MINOR_PROFILE)
+def load(path=MODEL_PATH) -> KeyModel:
+    """Read a model written by ``save``; one measuring other features is refused."""
+    with np.load(path, allow_pickle=False) as data:
+        if tuple(str(name) for name in data["feature_names"]) != FEATURE_NAMES:
+            raise RuntimeError(
+                f"{Path(path).name} was trained on other key features than the code measures; "
+                "rebuild it with bench/keys.py --fit."
+            )
+        return KeyModel(data["weights"].astype(float), float(data["minor_bias"]))
 
 
-def key_evidence(pitch_classes: PitchClasses, profiles: np.ndarray = PROFILES) -> np.ndarray:
-    """The EVIDENCE for each of the 24 keys (12 major then 12 minor), as a 24 x 9 array."""
-    opening_bass = pitch_classes.opening_bass
-    on_tonic = opening_bass / opening_bass.sum() if opening_bass.sum() > 0 else opening_bass
-    columns = [
-        correlations(profiles, pitch_classes.tuned),
-        correlations(profiles, pitch_classes.bass),
-        correlations(TRIADS, pitch_classes.opening),
-        np.repeat([0.0, 1.0], 12),
-        *(CHORD_ROWS[:, role] @ pitch_classes.chords for role in range(4)),
-        np.tile(on_tonic, 2),
-    ]
-    return np.stack(columns, axis=1)
+@lru_cache(maxsize=1)
+def shipped() -> KeyModel:
+    """The model shipped with the app, read once per process."""
+    return load(MODEL_PATH)
 
 
-def key_probabilities(pitch_classes: PitchClasses, weights: np.ndarray = WEIGHTS) -> np.ndarray:
-    """Probability of each of the 24 keys: a softmax over their weighted evidence."""
-    scores = key_evidence(pitch_classes) @ weights
-    scores = np.exp(scores - scores.max())
-    return scores / scores.sum()
+def key_probabilities(pitch_classes: PitchClasses, model: KeyModel | None = None) -> np.ndarray:
+    """Probability of each of the 24 keys (12 major then 12 minor)."""
+    return softmax(scores(key_features(pitch_classes), model or shipped()))
 
 
-def estimate_key(pitch_classes: PitchClasses, harmonic_ratio: float) -> Key:
+def estimate_key(
+    pitch_classes: PitchClasses, harmonic_ratio: float, model: KeyModel | None = None
+) -> Key:
     """The likeliest key when the material is tonal and the key clear enough, else NO_KEY."""
     if harmonic_ratio < MIN_HARMONIC_RATIO or pitch_classes.tuned.sum() <= 0:
         return NO_KEY
-    probabilities = key_probabilities(pitch_classes)
+    probabilities = key_probabilities(pitch_classes, model)
     best = int(np.argmax(probabilities))
     confidence = float(probabilities[best])
     if confidence < MIN_CONFIDENCE:

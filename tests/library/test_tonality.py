@@ -15,6 +15,9 @@ PROGRESSIONS = {
     "major": [(0, 3, 4, 0), (0, 4, 5, 3), (0, 5, 3, 4)],
     "minor": [(0, 3, 4, 0), (0, 5, 3, 4)],
 }
+# ... and loops cut elsewhere in theirs: on the subdominant, or on the sixth degree,
+# resolving through the dominant to the tonic.
+OPENING_ELSEWHERE = [(3, 4, 0, 0), (5, 3, 4, 0)]
 
 
 def key_of(audio) -> tonality.Key:
@@ -25,6 +28,13 @@ def key_of(audio) -> tonality.Key:
 @pytest.mark.parametrize(("root", "scale"), KEYS)
 def test_progressions_get_their_key_and_scale(root, scale):
     for degrees in PROGRESSIONS[scale]:
+        key = key_of(audiogen.progression(root, scale, degrees, 4.0, ANALYSIS_RATE))
+        assert (key.tonic, key.scale) == (root, scale), degrees
+
+
+@pytest.mark.parametrize(("root", "scale"), KEYS)
+def test_a_loop_opening_on_another_chord_keeps_its_key(root, scale):
+    for degrees in OPENING_ELSEWHERE:
         key = key_of(audiogen.progression(root, scale, degrees, 4.0, ANALYSIS_RATE))
         assert (key.tonic, key.scale) == (root, scale), degrees
 
@@ -53,7 +63,9 @@ def test_all_twelve_pitch_classes_at_once_get_no_key():
 
 
 def test_evidence_that_fits_no_key_better_than_others_gives_no_key():
-    flat = PitchClasses(*(np.ones(12),) * 5, chords=np.full(24, 1 / 24))
+    flat = PitchClasses(
+        *(np.ones(12),) * 5, chords=np.full(24, 1 / 24), changes=np.full((24, 24), 1 / 576)
+    )
     assert tonality.estimate_key(flat, harmonic_ratio=0.9) == tonality.NO_KEY
 
 
@@ -66,3 +78,14 @@ def test_confidence_is_the_probability_of_the_chosen_key():
     assert probabilities.sum() == pytest.approx(1.0)
     assert key.confidence == pytest.approx(probabilities.max(), abs=1e-3)
     assert audiogen.PITCH_CLASSES[int(probabilities.argmax()) % 12] == key.tonic
+
+
+def test_the_shipped_model_matches_the_features_measured(tmp_path):
+    model = tonality.shipped()
+    assert model.weights.shape == (2, len(tonality.FEATURE_NAMES))
+    path = tmp_path / "model.npz"
+    tonality.save(path, model)
+    assert np.array_equal(tonality.load(path).weights, model.weights)
+    np.savez(path, feature_names=np.array(["tuned 0"]), weights=model.weights, minor_bias=0.0)
+    with pytest.raises(RuntimeError, match=r"bench/keys\.py --fit"):
+        tonality.load(path)
