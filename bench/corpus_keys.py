@@ -35,6 +35,8 @@ from corpus_recordings import read_audio, read_patch
 from corpus_soundfonts import SF2_DIR, midi_file, sf2_presets
 
 DEFAULT_CACHE = Path.home() / ".cache" / "sp404site" / "key-corpus"
+# timgm6mb loops per key (freepats and LMMS play half as many each): 1,920 loops in all.
+PER_KEY = 40
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
 NATURAL_MINOR = (0, 2, 3, 5, 7, 8, 10)
@@ -343,7 +345,7 @@ def render(recipe: dict, index: int, folder: Path, sf2: Path | None, fluidsynth:
     )  # fmt: skip
 
 
-def build(cache_dir: Path = DEFAULT_CACHE, per_key: int = 20) -> list[Loop]:
+def build(cache_dir: Path = DEFAULT_CACHE, per_key: int = PER_KEY) -> list[Loop]:
     """Render the corpus once (or read its index); returns every loop."""
     index_path = cache_dir / f"keys-{per_key}.csv"
     if index_path.exists():
@@ -382,7 +384,7 @@ def build(cache_dir: Path = DEFAULT_CACHE, per_key: int = 20) -> list[Loop]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
-    parser.add_argument("--per-key", type=int, default=20, help="timgm6mb loops per key")
+    parser.add_argument("--per-key", type=int, default=PER_KEY, help="timgm6mb loops per key")
     args = parser.parse_args()
     loops = build(args.cache, args.per_key)
     print(f"{len(loops)} loops under {args.cache}")

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 from corpus_common import analysis_pool  # noqa: E402
-from corpus_keys import DEFAULT_CACHE, NOTE_NAMES, Loop, build  # noqa: E402
+from corpus_keys import DEFAULT_CACHE, NOTE_NAMES, PER_KEY, Loop, build  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
 
 from library.analysis import tonality  # noqa: E402
@@ -194,7 +194,7 @@ def grouped(rows: list[dict], field: str) -> dict[str, dict]:
     return {name: summary(group) for name, group in sorted(groups.items())}
 
 
-def key_figures(cache_dir: Path | None = None, per_key: int = 20) -> dict:
+def key_figures(cache_dir: Path | None = None, per_key: int = PER_KEY) -> dict:
     """Every figure of the key benchmark, as plain values (models held out per source)."""
     loops = build(cache_dir or DEFAULT_CACHE, per_key)
     found = measure_all(loops)
@@ -255,7 +255,7 @@ def profile_figures(loops: list[Loop], found: list[dict]) -> dict[str, dict[str,
     return figures
 
 
-def fit_and_save(cache_dir: Path | None = None, per_key: int = 20) -> dict:
+def fit_and_save(cache_dir: Path | None = None, per_key: int = PER_KEY) -> dict:
     """Measure held out per source, then train on every loop and write the shipped model."""
     loops = build(cache_dir or DEFAULT_CACHE, per_key)
     found = measure_all(loops)
@@ -287,7 +287,7 @@ def line(name: str, figures: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
-    parser.add_argument("--per-key", type=int, default=20)
+    parser.add_argument("--per-key", type=int, default=PER_KEY)
     parser.add_argument("--fit", action="store_true", help="learn and write the key model")
     args = parser.parse_args()
     if args.fit:
