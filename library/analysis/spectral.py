@@ -160,8 +160,9 @@ class PitchClasses:
     the whole sound, ``bass`` from the lowest strong note of each frame, ``opening`` and
     ``opening_bass`` over its first eighth, ``chords``, the share of the sound's
     energy in frames whose best-fitting triad is each of the 12 major then 12 minor ones,
-    and ``changes``, how often the sound moves from one of those triads to another
-    (24 x 24, from row to column, the last back to the first as a loop plays round).
+    ``changes``, how often the sound moves from one of those triads to another
+    (24 x 24, from row to column, the last back to the first as a loop plays round),
+    and ``bass_changes``, the same for the bass note's pitch class (12 x 12).
     """
 
     overall: np.ndarray
@@ -171,6 +172,7 @@ class PitchClasses:
     opening_bass: np.ndarray
     chords: np.ndarray
     changes: np.ndarray
+    bass_changes: np.ndarray
 
 
 def _triad_templates() -> np.ndarray:
@@ -204,7 +206,16 @@ def chroma(spec: Spectrogram, tonal: np.ndarray) -> PitchClasses:
     overall = _fold(pitch, magnitude)
     if magnitude.size == 0:
         zeros = np.zeros(12)
-        return PitchClasses(overall, zeros, zeros, zeros, zeros, np.zeros(24), np.zeros((24, 24)))
+        return PitchClasses(
+            overall,
+            zeros,
+            zeros,
+            zeros,
+            zeros,
+            np.zeros(24),
+            np.zeros((24, 24)),
+            np.zeros((12, 12)),
+        )
     # The file's own tuning: the magnitude-weighted circular mean of each peak's
     # offset from equal temperament, so a sample 30 cents sharp reads in tune.
     offsets = np.exp(2j * np.pi * pitch)
@@ -230,22 +241,39 @@ def chroma(spec: Spectrogram, tonal: np.ndarray) -> PitchClasses:
         opening_bass,
         chords,
         chord_changes(per_frame),
+        bass_changes(lowest, bass_weight),
     )
 
 
 def chord_changes(per_frame: np.ndarray) -> np.ndarray:
     """Shares of the moves between best-fitting triads, block by block (see PitchClasses)."""
+    blocks = _blocks(per_frame)
+    return _moves(np.argmax(blocks @ TRIADS.T, axis=1), blocks.sum(axis=1), 24)
+
+
+def bass_changes(lowest: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Shares of the moves between bass notes' pitch classes, block by block (see PitchClasses)."""
+    per_frame = np.zeros((lowest.size, 12))
+    per_frame[np.arange(lowest.size), lowest % 12] = weight
+    blocks = _blocks(per_frame)
+    return _moves(np.argmax(blocks, axis=1), blocks.sum(axis=1), 12)
+
+
+def _blocks(per_frame: np.ndarray) -> np.ndarray:
     count = per_frame.shape[0] // CHANGE_BLOCK_FRAMES
-    changes = np.zeros((24, 24))
-    if count < 2:
+    trimmed = per_frame[: count * CHANGE_BLOCK_FRAMES]
+    return trimmed.reshape(count, CHANGE_BLOCK_FRAMES, per_frame.shape[1]).sum(axis=1)
+
+
+def _moves(labels: np.ndarray, energy: np.ndarray, size: int) -> np.ndarray:
+    """How often each label is followed by another, over the blocks heard, last to first."""
+    changes = np.zeros((size, size))
+    if labels.size < 2:
         return changes
-    blocks = per_frame[: count * CHANGE_BLOCK_FRAMES].reshape(count, CHANGE_BLOCK_FRAMES, 12)
-    blocks = blocks.sum(axis=1)
-    energy = blocks.sum(axis=1)
-    heard = blocks[energy >= CHANGE_MIN_ENERGY * energy.max()]
-    triads = np.argmax(heard @ TRIADS.T, axis=1)
-    moves = triads != np.roll(triads, -1)
-    np.add.at(changes, (triads[moves], np.roll(triads, -1)[moves]), 1.0)
+    heard = labels[energy >= CHANGE_MIN_ENERGY * energy.max()]
+    following = np.roll(heard, -1)
+    moves = heard != following
+    np.add.at(changes, (heard[moves], following[moves]), 1.0)
     return changes / changes.sum() if changes.sum() > 0 else changes
 
 

@@ -3,11 +3,11 @@
 Each of the 24 keys is scored by a linear model over what the sound holds, seen
 from that key's tonic: its pitch classes over the whole sound and in the bass,
 over its opening (where loops mostly sound the tonic chord and bass note), how
-long each triad sounds, and the moves between triads into and out of the tonic
+long each triad sounds, the moves between triads into and out of the tonic
 triad (a dominant resolving to the tonic, the tonic giving way to the
-subdominant).  Major and minor keys have a weight vector each: learned key
-profiles, in place of the published ones, which did worse on real instruments
-(see bench/keys.py).  A softmax over the 24 scores is the key's probability,
+subdominant), and the bass's moves into and out of the tonic note.  Major and
+minor keys have a weight vector each: learned key profiles, in place of the
+published ones, which did worse on real instruments (see bench/keys.py).  A softmax over the 24 scores is the key's probability,
 reported as key_confidence; below MIN_CONFIDENCE no key is given.
 
 The weights ship beside this module as ``key_model.npz`` (plain arrays, no
@@ -31,6 +31,7 @@ FEATURE_NAMES = tuple(
     [f"{part} {step}" for part in ("tuned", "bass", "opening", "opening bass") for step in range(12)]
     + [f"{quality} chord {step}" for quality in ("major", "minor") for step in range(12)]
     + [f"{way} tonic {quality} {step}" for way in ("into", "out of") for quality in ("major", "minor") for step in range(12)]
+    + [f"bass {way} tonic {step}" for way in ("into", "out of") for step in range(12)]
 )  # fmt: skip
 
 # Silence, noise, cymbals and claps have a tonal share under 0.1, sustained notes over 0.9.
@@ -82,13 +83,16 @@ def key_features(pitch_classes: PitchClasses) -> np.ndarray:
     ]
     chords = pitch_classes.chords[ROTATE_TRIADS]
     per_tonic = np.concatenate([*profiles, chords], axis=1)  # 12 x 72, the same for both scales
+    tonics = np.arange(12)[:, None]
+    bass_moves = pitch_classes.bass_changes
+    bass_moves = [bass_moves[ROTATE, tonics], bass_moves[tonics, ROTATE]]
     changes = pitch_classes.changes
     rows = []
     for minor in (False, True):
-        tonic_triads = np.arange(12) + (12 if minor else 0)
-        into = changes[ROTATE_TRIADS, tonic_triads[:, None]]
-        out_of = changes[tonic_triads[:, None], ROTATE_TRIADS]
-        rows.append(np.concatenate([per_tonic, into, out_of], axis=1))
+        tonic_triads = tonics + (12 if minor else 0)
+        into = changes[ROTATE_TRIADS, tonic_triads]
+        out_of = changes[tonic_triads, ROTATE_TRIADS]
+        rows.append(np.concatenate([per_tonic, into, out_of, *bass_moves], axis=1))
     return np.concatenate(rows, axis=0)
 
 

@@ -64,7 +64,10 @@ def test_all_twelve_pitch_classes_at_once_get_no_key():
 
 def test_evidence_that_fits_no_key_better_than_others_gives_no_key():
     flat = PitchClasses(
-        *(np.ones(12),) * 5, chords=np.full(24, 1 / 24), changes=np.full((24, 24), 1 / 576)
+        *(np.ones(12),) * 5,
+        chords=np.full(24, 1 / 24),
+        changes=np.full((24, 24), 1 / 576),
+        bass_changes=np.full((12, 12), 1 / 144),
     )
     assert tonality.estimate_key(flat, harmonic_ratio=0.9) == tonality.NO_KEY
 
