@@ -7,6 +7,9 @@ neutral name ("take 7.wav": the name gives no tempo), and prints the share of
 drum loops within 0.5 BPM and within 4 %, of tonal loops within 0.5 BPM, and of
 pulseless sounds given no tempo; then the same per source / kit and per style,
 and how the misses are wrong (half, double, 2/3, 4/3 ... or no tempo at all).
+The 1,920 tonal loops of bench/corpus_keys.py (melodies, chords, bass lines and
+arpeggios at 70-160 BPM, built once) are a second, larger tonal set, reported per
+pattern ("key corpus") and per instrument family.
 
 A true tempo outside the preferred range (DEFAULT_TEMPO_RANGE) is also right
 at the octave inside it: the range is the user's way of choosing between them.
@@ -24,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
+import corpus_keys  # noqa: E402
 import corpus_loops  # noqa: E402
 from corpus_common import analysis_pool  # noqa: E402
 
@@ -81,14 +85,32 @@ def _share(rows, test) -> str:
     return f"{100 * hits / len(rows):5.1f}% ({hits}/{len(rows)})" if rows else "   -"
 
 
+def key_corpus_loops() -> list[dict]:
+    """The tonal loops of bench/corpus_keys.py, a second and larger set of known tempo."""
+    return [
+        {
+            "group": "key corpus",
+            "source": loop.source,
+            "kit": loop.family,
+            "style": loop.pattern,
+            "bpm": loop.bpm,
+            "bars": loop.bars,
+            "path": loop.path,
+            "name": f"{loop.source} {Path(loop.path).stem}",
+        }
+        for loop in corpus_keys.build()
+    ]
+
+
 def tempo_figures(cache_dir=None, jobs: int = 1) -> dict:
     """The headline shares (percent) and the per-file results."""
-    results = analyse_all(corpus_loops.build(cache_dir), jobs)
+    results = analyse_all(corpus_loops.build(cache_dir) + key_corpus_loops(), jobs)
     for row in results:
         row["error"] = "pulseless" if row["bpm"] is None else error_kind(row["found"], row["bpm"])
     drums = [row for row in results if row["group"] == "drum"]
     tonal = [row for row in results if row["group"] == "tonal"]
     pulseless = [row for row in results if row["group"] == "pulseless"]
+    key_corpus = [row for row in results if row["group"] == "key corpus"]
 
     def percent(rows, test):
         return round(100 * sum(1 for row in rows if test(row)) / max(len(rows), 1), 1)
@@ -97,6 +119,7 @@ def tempo_figures(cache_dir=None, jobs: int = 1) -> dict:
         "drum_within_half_bpm": percent(drums, lambda row: row["error"] == "right"),
         "drum_within_4_percent": percent(drums, lambda row: row["error"] in ("right", "within 4%")),
         "tonal_within_half_bpm": percent(tonal, lambda row: row["error"] == "right"),
+        "key_corpus_within_half_bpm": percent(key_corpus, lambda row: row["error"] == "right"),
         "pulseless_without_tempo": percent(pulseless, lambda row: row["found"] is None),
         "results": results,
     }
@@ -107,13 +130,15 @@ def report(figures: dict) -> None:
     print(f"drum loops within 0.5 BPM:   {figures['drum_within_half_bpm']:5.1f}%")
     print(f"drum loops within 4%:        {figures['drum_within_4_percent']:5.1f}%")
     print(f"tonal loops within 0.5 BPM:  {figures['tonal_within_half_bpm']:5.1f}%")
+    print(f"  key corpus's, within 0.5:  {figures['key_corpus_within_half_bpm']:5.1f}%")
     print(f"pulseless without a tempo:   {figures['pulseless_without_tempo']:5.1f}%")
     for title, key in (("source / kit", "kit"), ("style", "style")):
         print(f"\nper {title}: within 0.5 BPM, within 4%, errors")
         groups = defaultdict(list)
         for row in results:
             if row["group"] != "pulseless":
-                label = row["source"] if row["source"] == "lmms" and key == "style" else row[key]
+                beats = row["group"] == "drum" and row["source"] == "lmms"
+                label = row["source"] if beats and key == "style" else row[key]
                 groups[(row["group"], label)].append(row)
         for (group, label), rows in sorted(groups.items()):
             errors = defaultdict(int)
@@ -132,7 +157,11 @@ def report(figures: dict) -> None:
         shapes[f"{row['kit']} {row['style']}"] += 1
     print("  " + ", ".join(f"{name} {count}" for name, count in sorted(shapes.items())))
     print("\nmisses (first 40): file, truth, found, error")
-    misses = [row for row in results if row["error"] not in ("right", "within 4%", "pulseless")]
+    misses = [
+        row
+        for row in results
+        if row["error"] not in ("right", "within 4%", "pulseless") and row["group"] != "key corpus"
+    ]
     for row in misses[:40]:
         print(
             f"  {Path(row['path']).name:18s} {row['kit']:12s} {row['style']:10s} bars {row['bars']}"
