@@ -2,9 +2,10 @@
 
 Usage: .venv/bin/python bench/keys.py [--cache DIR] [--per-key N] [--fit]
 
-Builds (or reuses) the corpus of bench/corpus_keys.py, runs library.analysis.analyze
-on every loop under a neutral name, and prints the share of loops whose key and scale
-are right: overall, for major and minor apart, per source and per instrument family;
+Builds (or reuses) the corpus of bench/corpus_keys.py, measures every loop as the
+analysis does (library.analysis.measure), keys it with tonality.estimate_key and a
+model trained without the loop's source (timgm6mb, freepats or LMMS), and prints the
+share of loops whose key and scale are right: overall, for major and minor apart, per source and per instrument family;
 the usual confusions; the share given no key; and how often the key is right at each
 level of key_confidence.  Every loop is heard twice: as composed, opening on its
 progression's first chord (the tonic, as loops mostly do), and from half-way

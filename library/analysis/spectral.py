@@ -199,9 +199,10 @@ def chroma(spec: Spectrogram, tonal: np.ndarray) -> PitchClasses:
     """
     # Kept instead of librosa's chromas. On the 960 tonal loops of bench/keys.py
     # --per-key 20, the best of 24 Gomez key profiles by correlation is right for
-    # 64.5 % of them with this chroma retuned, 62.4 % with chroma_cqt and 61.3 % with chroma_stft with
-    # estimated tuning (Krumhansl-Kessler: 50.7, 51.7 and 47.0 %), and chroma_cqt
-    # costs about 19 ms per second of audio, twice this whole measurement.
+    # 64.5 % of them with this chroma retuned, 62.4 % with chroma_cqt and 61.3 %
+    # with chroma_stft with estimated tuning (Krumhansl-Kessler: 50.7, 51.7 and
+    # 47.0 %), and chroma_cqt costs about 19 ms per second of audio, twice this
+    # whole measurement.
     frame_index, pitch, magnitude = _tonal_peaks(spec, tonal)
     overall = _fold(pitch, magnitude)
     if magnitude.size == 0:

@@ -7,8 +7,9 @@ long each triad sounds, the moves between triads into and out of the tonic
 triad (a dominant resolving to the tonic, the tonic giving way to the
 subdominant), and the bass's moves into and out of the tonic note.  Major and
 minor keys have a weight vector each: learned key profiles, in place of the
-published ones, which did worse on real instruments (see bench/keys.py).  A softmax over the 24 scores is the key's probability,
-reported as key_confidence; below MIN_CONFIDENCE no key is given.
+published ones, which did worse on real instruments (see bench/keys.py).  A
+softmax over the 24 scores is the key's probability, reported as
+key_confidence; below MIN_CONFIDENCE no key is given.
 
 The weights ship beside this module as ``key_model.npz`` (plain arrays, no
 pickle), written by ``bench/keys.py --fit`` from tonal loops played by real
@@ -26,7 +27,7 @@ from library.analysis.spectral import PitchClasses
 from library.vocabulary import PITCH_CLASSES
 
 MODEL_PATH = Path(__file__).with_name("key_model.npz")
-# Names of the 120 features per key, in order; the model file must list the same.
+# Names of the 144 features per key, in order; the model file must list the same.
 FEATURE_NAMES = tuple(
     [f"{part} {step}" for part in ("tuned", "bass", "opening", "opening bass") for step in range(12)]
     + [f"{quality} chord {step}" for quality in ("major", "minor") for step in range(12)]
