@@ -5,11 +5,13 @@ Usage: .venv/bin/python bench/keys.py [--cache DIR] [--per-key N] [--fit]
 Builds (or reuses) the corpus of bench/corpus_keys.py, measures every loop as the
 analysis does (library.analysis.measure), keys it with tonality.estimate_key and a
 model trained without the loop's source (timgm6mb, freepats or LMMS), and prints the
-share of loops whose key and scale are right: overall, for major and minor apart, per source and per instrument family;
-the usual confusions; the share given no key; and how often the key is right at each
-level of key_confidence.  Every loop is heard twice: as composed, opening on its
-progression's first chord (the tonic, as loops mostly do), and from half-way
-through, opening on another chord of the progression, as a loop cut elsewhere does.
+share of loops whose key and scale are right: overall, for major and minor apart,
+per source and per instrument family; the usual confusions; the share given no key;
+and how often the key is right at each level of key_confidence.  Every loop is heard
+as composed, opening on its progression's first chord (the tonic, as loops mostly
+do), and from half-way through, a quarter in and three quarters in, opening on
+another chord of its progression as a loop cut elsewhere does.  The model learns
+from the first two only, so the last two are openings it has never met.
 
 --fit instead learns tonality's key model: measured leave-one-source-out (trained
 on two of timgm6mb, freepats and LMMS, tested on the third), then trained on all
@@ -36,7 +38,11 @@ from library.analysis import tonality  # noqa: E402
 
 CONFIDENCE_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.01)
 TRUSTED_CONFIDENCE = 0.8
-OPENINGS = ("tonic", "half-way")  # as composed, and heard from half-way through
+# Where each loop is heard from, as a share of its length: as composed, and from
+# half-way through (both learned from), and from a quarter and three quarters in,
+# which the model never learns from.
+OPENINGS = {"tonic": 0.0, "half-way": 0.5, "a quarter in": 0.25, "three quarters in": 0.75}
+LEARNED_FROM = ("tonic", "half-way")
 # L2 penalty on the weights, chosen leave-one-source-out among 1e-5, 3e-5 and 1e-4:
 # 3e-5 kept loops at confidence >= 0.8 right >= 90 % in both openings.
 REGULARISATION = 3e-5
@@ -65,8 +71,8 @@ def measured(loop: Loop) -> dict[str, tuple]:
     decoded = load_audio(loop.path)
     signal = analysis_signal(decoded.mono(), decoded.info.sample_rate)
     found = {}
-    for opening, audio in zip(OPENINGS, (signal, np.roll(signal, signal.size // 2)), strict=True):
-        sound = measure(audio, ANALYSIS_RATE)
+    for opening, share in OPENINGS.items():
+        sound = measure(np.roll(signal, -round(signal.size * share)), ANALYSIS_RATE)
         found[opening] = (sound.chroma, sound.harmonic_ratio)
     return found
 
@@ -114,9 +120,9 @@ def fit(features: np.ndarray, keys: np.ndarray) -> tonality.KeyModel:
 
 
 def training_set(loops: list[Loop], found: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    """Features and keys of the loops, each in both openings."""
-    features = [tonality.key_features(item[o][0]) for item in found for o in OPENINGS]
-    keys = [truth(loop) for loop in loops for _ in OPENINGS]
+    """Features and keys of the loops, each in the openings learned from."""
+    features = [tonality.key_features(item[o][0]) for item in found for o in LEARNED_FROM]
+    keys = [truth(loop) for loop in loops for _ in LEARNED_FROM]
     return np.array(features), np.array(keys)
 
 
@@ -205,7 +211,7 @@ def key_figures(cache_dir: Path | None = None, per_key: int = PER_KEY) -> dict:
 def figures_of(loops: list[Loop], found: list[dict]) -> dict:
     rows = held_out_rows(loops, found)
     figures = {opening: summary(rows[opening]) for opening in OPENINGS}
-    straight = rows[OPENINGS[0]]
+    straight = rows["tonic"]
     figures |= {
         "sources": grouped(straight, "source"),
         "families": grouped(straight, "family"),
@@ -262,7 +268,7 @@ def fit_and_save(cache_dir: Path | None = None, per_key: int = PER_KEY) -> dict:
     found = measure_all(loops)
     figures = figures_of(loops, found)
     model = fit(*training_set(loops, found))
-    held = figures[OPENINGS[0]]
+    held = figures["tonic"]
     tonality.save(
         tonality.MODEL_PATH,
         model,
@@ -277,7 +283,7 @@ def fit_and_save(cache_dir: Path | None = None, per_key: int = PER_KEY) -> dict:
 def line(name: str, figures: dict) -> str:
     sure = figures["trusted"]
     return (
-        f"  {name:16s} {figures['loops']:4d}  right {figures['right']:6.1%}"
+        f"  {name:26s} {figures['loops']:4d}  right {figures['right']:6.1%}"
         f" (of keyed {figures['right_of_keyed']:6.1%})  "
         f"major {figures['major']:6.1%}  minor {figures['minor']:6.1%}  "
         f"no key {figures['no_key']:6.1%}  conf>=0.8: {sure['share']:6.1%} of loops, "
