@@ -409,7 +409,9 @@ def choose_tempo(
     if best <= 0:
         return None, 0.0
     near = [candidate for candidate in candidates if candidate.score >= NEAR_BEST * best]
-    chosen = max(near, key=lambda candidate: candidate.bpm)
+    # The preferred range chooses between octaves: one just past its edge loses
+    # to a nearly-as-good one inside it.
+    chosen = max([c for c in near if _inside(c)] or near, key=lambda candidate: candidate.bpm)
     if onsets is not None and onsets.band_strengths is not None:
         chosen = follow_backbeat(chosen, candidates, best, onsets)
         chosen = accent_every_bar(chosen, candidates, onsets)
@@ -446,6 +448,7 @@ def follow_backbeat(chosen: Tempo, candidates: list[Tempo], best: float, onsets:
         c
         for c in candidates
         if _octave_apart(c.bpm, chosen.bpm)
+        and (_inside(c) or not _inside(chosen))  # Not out of the preferred range.
         and (
             c.score >= OCTAVE_FLOOR * best
             or (doubtful and c.bars and c.range_weight > 0.5 and c.bpm in on_grid)
@@ -493,6 +496,11 @@ def accent_every_bar(chosen: Tempo, candidates: list[Tempo], onsets: Onsets) -> 
         and sixteenths_fit(onsets, c.bpm) >= LOOP_GRID_FIT
     ]
     return max(half, key=lambda candidate: candidate.score, default=chosen)
+
+
+def _inside(candidate: Tempo) -> bool:
+    """Whether the candidate lies inside the preferred range, not on its fading edge."""
+    return candidate.range_weight >= 1.0
 
 
 def _octave_apart(bpm: float, other: float) -> bool:

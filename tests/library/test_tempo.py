@@ -182,3 +182,17 @@ def test_a_syncopated_bass_line_is_read_at_its_bar_not_at_its_dotted_notes(folde
     result = analyse(folder, audiogen.bass_line(bpm, bars), f"bass-{bpm}-{bars}")
     assert result.kind == "loop"
     assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
+@pytest.mark.parametrize(
+    ("sound", "bpm"),
+    [
+        pytest.param(lambda: audiogen.melodic_loop("A", "minor", 93.0, 4), 93, id="arpeggio"),
+        pytest.param(lambda: audiogen.bass_line(91, 4), 91, id="bass line"),
+    ],
+)
+def test_a_loop_inside_the_preferred_range_is_not_doubled_out_of_it(folder, sound, bpm):
+    # Its notes between the beats read like snares there, and its double, just
+    # past 180 BPM, would put them on beats; the preferred range decides instead.
+    result = analyse(folder, sound(), f"inside-{bpm}")
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
