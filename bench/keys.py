@@ -87,11 +87,15 @@ def truth(loop: Loop) -> int:
     return NOTE_NAMES.index(loop.tonic) + (12 if loop.scale == "minor" else 0)
 
 
+def _model(flat: np.ndarray, size: int) -> tonality.KeyModel:
+    """A model from the optimiser's flat vector: two rows of ``size`` weights, then the bias."""
+    return tonality.KeyModel(flat[: 2 * size].reshape(2, size), float(flat[-1]))
+
+
 def _loss(flat: np.ndarray, features: np.ndarray, keys: np.ndarray, penalty: float):
     """Mean negative log-probability of the true keys, with an L2 penalty; and its gradient."""
     size = features.shape[2]
-    model = tonality.KeyModel(flat[: 2 * size].reshape(2, size), float(flat[-1]))
-    probabilities = tonality.softmax(tonality.scores(features, model))
+    probabilities = tonality.softmax(tonality.scores(features, _model(flat, size)))
     rows = np.arange(len(keys))
     loss = -np.log(probabilities[rows, keys] + 1e-12).mean()
     error = probabilities
@@ -116,7 +120,7 @@ def fit(features: np.ndarray, keys: np.ndarray) -> tonality.KeyModel:
     flat = minimize(
         _loss, start, args=(features, keys, REGULARISATION), jac=True, method="L-BFGS-B"
     ).x
-    return tonality.KeyModel(flat[: 2 * size].reshape(2, size), float(flat[-1]))
+    return _model(flat, size)
 
 
 def training_set(loops: list[Loop], found: list[dict]) -> tuple[np.ndarray, np.ndarray]:
@@ -203,9 +207,13 @@ def grouped(rows: list[dict], field: str) -> dict[str, dict]:
 
 def key_figures(cache_dir: Path | None = None, per_key: int = PER_KEY) -> dict:
     """Every figure of the key benchmark, as plain values (models held out per source)."""
+    return figures_of(*measured_corpus(cache_dir, per_key))
+
+
+def measured_corpus(cache_dir: Path | None, per_key: int) -> tuple[list[Loop], list[dict]]:
+    """The corpus's loops, and each one measured in every opening."""
     loops = build(cache_dir or DEFAULT_CACHE, per_key)
-    found = measure_all(loops)
-    return figures_of(loops, found)
+    return loops, measure_all(loops)
 
 
 def figures_of(loops: list[Loop], found: list[dict]) -> dict:
@@ -264,18 +272,16 @@ def profile_figures(loops: list[Loop], found: list[dict]) -> dict[str, dict[str,
 
 def fit_and_save(cache_dir: Path | None = None, per_key: int = PER_KEY) -> dict:
     """Measure held out per source, then train on every loop and write the shipped model."""
-    loops = build(cache_dir or DEFAULT_CACHE, per_key)
-    found = measure_all(loops)
+    loops, found = measured_corpus(cache_dir, per_key)
     figures = figures_of(loops, found)
     model = fit(*training_set(loops, found))
-    held = figures["tonic"]
     tonality.save(
         tonality.MODEL_PATH,
         model,
         regularisation=REGULARISATION,
         trained_on=sorted({loop.source for loop in loops}),
         loops=len(loops),
-        held_out_right=held["right"],
+        held_out_right=figures["tonic"]["right"],
     )
     return figures
 

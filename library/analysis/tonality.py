@@ -85,8 +85,8 @@ def key_features(pitch_classes: PitchClasses) -> np.ndarray:
     chords = pitch_classes.chords[ROTATE_TRIADS]
     per_tonic = np.concatenate([*profiles, chords], axis=1)  # 12 x 72, the same for both scales
     tonics = np.arange(12)[:, None]
-    bass_moves = pitch_classes.bass_changes
-    bass_moves = [bass_moves[ROTATE, tonics], bass_moves[tonics, ROTATE]]
+    bass = pitch_classes.bass_changes
+    bass_moves = [bass[ROTATE, tonics], bass[tonics, ROTATE]]  # into and out of the tonic
     changes = pitch_classes.changes
     rows = []
     for minor in (False, True):
