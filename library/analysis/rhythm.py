@@ -5,8 +5,8 @@ bars is known (n bars of 4/4 last 240 * n / bpm seconds), and the audio decides
 the number of bars.  For each plausible bar count the loop length L (the file
 length minus a possible tail of decay) is found where the onsets fall best on
 a sixteenth-note grid of L / 16n; the bar count whose beat period (or, at half
-weight, bar period) shows the strongest periodicity in the onset envelope,
-inside the preferred tempo range, wins.  Octave ambiguity is settled first by
+weight, bar period; half-bar in a one-bar loop) shows the strongest
+periodicity in the onset envelope, inside the preferred tempo range, wins.  Octave ambiguity is settled first by
 taking the fastest tempo whose periodicity is nearly as strong as the best,
 because a beat level repeats at every multiple of itself while its subdivision
 does not; then by the backbeat: the beat is the slowest level at which no
@@ -14,10 +14,12 @@ snare falls between beats (a snare on every other beat marks the beat; a
 crash on the bar line marks only the bar), whose sixteenths (straight, swung
 or in triplets) still hold the onsets, and no beat holds more than six steady
 onsets; and a level at which neither the loud kicks nor the loud snares come
-every bar is too fast.  A tempo from the rhythm alone that does not fit a
-whole number of beats into a clear loop is all but ruled out.  A sound needs a
-few real attacks to have a tempo at all: the wobble of a held pad or string is
-no pulse.
+every bar is too fast.  A fill is heard as a fill: the backbeat is judged in
+the bar where it is clearest.  A tempo from the rhythm alone that does not fit
+a whole number of beats into a clear loop is all but ruled out, and one that
+would make the loop shorter than a bar is not considered: a one-bar half-time
+loop is not half a bar at half its tempo.  A sound needs a few real attacks
+to have a tempo at all: the wobble of a held pad or string is no pulse.
 """
 
 import dataclasses
@@ -295,6 +297,9 @@ def tempo_candidates(onsets: Onsets, duration: float, tempo_range) -> list[Tempo
         # kicks' dotted quarters (90 BPM) recur, but do not fit 2.67 times in it;
         # nor does a bass line's dotted figure, however weak its beat.
         loop_seconds = 240 * fitted.bars / fitted.bpm
+        # Nor is a loop shorter than a bar: in a one-bar half-time loop the
+        # kick and the snare on 3 recur every half bar, at half the tempo.
+        free = [c for c in free if c.bpm * loop_seconds / 60 >= 4 - WHOLE_BEAT_TOLERANCE]
         free = [
             candidate
             if whole_beats(loop_seconds, candidate.bpm)
@@ -323,11 +328,11 @@ def bar_candidates(onsets, times, weights, duration, tempo_range) -> list[Tempo]
         period = onsets.envelope[: max(2, round(length * onsets.frame_rate))]
         acf = circular_autocorrelation(period)
         periodicity = periodicity_at(acf, 60 / bpm * onsets.frame_rate)
-        if bars > 1:
-            # A syncopated figure (a bass line's dotted notes) barely repeats at
-            # the beat, but it does at the bar.
-            bar_lag = 240 / bpm * onsets.frame_rate
-            periodicity = max(periodicity, BAR_PULSE_WEIGHT * periodicity_at(acf, bar_lag))
+        # A syncopated figure (a bass line's dotted notes, a trap kick) barely
+        # repeats at the beat, but it does at the bar; a one-bar loop's bar
+        # always repeats, so there its half counts.
+        bar_lag = (240 if bars > 1 else 120) / bpm * onsets.frame_rate
+        periodicity = max(periodicity, BAR_PULSE_WEIGHT * periodicity_at(acf, bar_lag))
         prior = 1.0 if bars & (bars - 1) == 0 else 0.85
         in_range = _range_weight(bpm, tempo_range)
         score = max(periodicity, 0.0) * fit * prior * in_range
@@ -509,9 +514,11 @@ def _octave_apart(bpm: float, other: float) -> bool:
 
 
 def offbeat_share(onsets: Onsets, bpm: float, bar_bpm: float) -> float:
-    """The strongest snare half-way between beats over the strongest one on a beat.
+    """The strongest snare half-way between beats over the strongest one on a beat, in the bar where it is least.
 
-    Beats are counted from the first strong onset: a loop starts on its
+    A fill or a stray ghost note puts snares between the beats of one bar; the
+    backbeat holds in every bar, so the clearest bar (of four beats of the
+    slower of ``bpm`` and ``bar_bpm``) tells it.  Beats are counted from the first strong onset: a loop starts on its
     downbeat.  A snare is a drum's body and its wires at once (their geometric
     mean), with little below 150 Hz: a kick has the low band, a tom little of
     the bright one and a hi-hat little of the body.  Hits on the bar lines of
@@ -524,7 +531,15 @@ def offbeat_share(onsets: Onsets, bpm: float, bar_bpm: float) -> float:
     anchor = onsets.times[int(np.argmax(onsets.strengths >= 0.5 * onsets.strengths.max()))]
     in_bar = ((onsets.times - onsets.times.min()) * bar_bpm / 240) % 1.0
     snare = np.where((in_bar < BEAT_WINDOW / 4) | (in_bar > 1 - BEAT_WINDOW / 4), 0.0, snare)
-    position = ((onsets.times - anchor) * bpm / 60) % 1.0
-    on = snare[(position < BEAT_WINDOW) | (position > 1 - BEAT_WINDOW)].max(initial=0.0)
-    off = snare[np.abs(position - 0.5) < BEAT_WINDOW].max(initial=0.0)
-    return float(off / on) if on > 0 else math.inf
+    beats = (onsets.times - anchor) * bpm / 60
+    position = beats % 1.0
+    on_beat = (position < BEAT_WINDOW) | (position > 1 - BEAT_WINDOW)
+    off_beat = np.abs(position - 0.5) < BEAT_WINDOW
+    bar = np.floor((beats + BEAT_WINDOW) * min(1.0, bar_bpm / bpm) / 4)
+    shares = []
+    for number in np.unique(bar):
+        here = bar == number
+        on = snare[here & on_beat].max(initial=0.0)
+        off = snare[here & off_beat].max(initial=0.0)
+        shares.append(off / on if on > 0 else math.inf)
+    return float(min(shares, default=math.inf))

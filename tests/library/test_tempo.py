@@ -23,6 +23,16 @@ SYNCOPATED = {  # Kicks on 1, the "a" of 2 and the "and" of 3 under sixteenth-no
     "snare": "........x.......",
     "hat": "xxxxxxxxxxxxxxxx",
 }
+HALF_TIME = {  # Kick on 1 and the "and" of 3, snare on 3 alone: at half the tempo, a backbeat.
+    "kick": "x.........x.....",
+    "snare": "........x.......",
+    "hat": "x.x.x.x.x.x.x.x.",
+}
+FILL = {  # The boom bap bar with the snare running in sixteenths through its second half.
+    "kick": "x......x..x.....",
+    "snare": "....x...xxxxxxxx",
+    "hat": "x.x.x.x.x.x.x.x.",
+}
 BREAKBEAT = {  # Kicks on sixteenths next to each other: at half the tempo, thirty-seconds.
     "kick": "x.x.......xx....",
     "snare": "....x.......x...",
@@ -119,6 +129,23 @@ def test_a_swung_boom_bap_loop_keeps_its_slow_tempo(folder, bpm, bars, swing):
 @pytest.mark.parametrize(("bpm", "bars"), [(84, 2), (92, 4)])
 def test_a_slow_backbeat_loop_is_not_read_at_double_tempo(folder, bpm, bars):
     result = analyse(folder, audiogen.pattern_loop(bpm, bars, BOOM_BAP), f"boombap-{bpm}")
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
+@pytest.mark.parametrize("bpm", [140, 152, 166])
+def test_a_one_bar_half_time_loop_is_not_read_as_half_a_bar_of_half_its_tempo(folder, bpm):
+    result = analyse(folder, audiogen.pattern_loop(bpm, 1, HALF_TIME), f"half-time-{bpm}")
+    assert result.kind == "loop"
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
+@pytest.mark.parametrize(("bpm", "bars"), [(86, 2), (92, 4)])
+def test_a_fill_in_the_last_bar_does_not_double_the_tempo(folder, bpm, bars):
+    # The fill puts snares between the beats, but only in its own bar.
+    groove = audiogen.pattern_loop(bpm, bars - 1, BOOM_BAP)
+    audio = np.concatenate([groove, audiogen.pattern_loop(bpm, 1, FILL)])
+    result = analyse(folder, audio, f"fill-{bpm}-{bars}")
+    assert result.kind == "loop"
     assert result.bpm == pytest.approx(bpm, abs=0.5)
 
 
