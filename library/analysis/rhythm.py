@@ -535,7 +535,10 @@ def offbeat_share(onsets: Onsets, bpm: float, bar_bpm: float) -> float:
     position = beats % 1.0
     on_beat = (position < BEAT_WINDOW) | (position > 1 - BEAT_WINDOW)
     off_beat = np.abs(position - 0.5) < BEAT_WINDOW
-    bar = np.floor((beats + BEAT_WINDOW) * min(1.0, bar_bpm / bpm) / 4)
+    bar_beats = 4 * max(1.0, bpm / bar_bpm)
+    # Whole bars only: a stray hit before the downbeat or at the very end is no bar of its own.
+    whole_bars = max(1, round(onsets.envelope.size / onsets.frame_rate * bpm / 60 / bar_beats))
+    bar = np.clip(np.floor((beats + BEAT_WINDOW) / bar_beats), 0, whole_bars - 1)
     shares = []
     for number in np.unique(bar):
         here = bar == number
