@@ -17,7 +17,7 @@ onsets; and a level at which neither the loud kicks nor the loud snares come
 every bar is too fast.  A fill is heard as a fill: the backbeat is judged in
 the bar where it is clearest.  A tempo from the rhythm alone that does not fit
 a whole number of beats into a clear loop is all but ruled out, and one that
-would make the loop shorter than a bar is not considered: a one-bar half-time
+would make the loop shorter than a bar (of three beats) is not considered: a one-bar half-time
 loop is not half a bar at half its tempo.  A sound needs a few real attacks
 to have a tempo at all: the wobble of a held pad or string is no pulse.
 """
@@ -297,9 +297,10 @@ def tempo_candidates(onsets: Onsets, duration: float, tempo_range) -> list[Tempo
         # kicks' dotted quarters (90 BPM) recur, but do not fit 2.67 times in it;
         # nor does a bass line's dotted figure, however weak its beat.
         loop_seconds = 240 * fitted.bars / fitted.bpm
-        # Nor is a loop shorter than a bar: in a one-bar half-time loop the
-        # kick and the snare on 3 recur every half bar, at half the tempo.
-        free = [c for c in free if c.bpm * loop_seconds / 60 >= 4 - WHOLE_BEAT_TOLERANCE]
+        # Nor is a loop shorter than a bar (of three beats at least): in a
+        # one-bar half-time loop the kick and the snare on 3 recur every half
+        # bar, at half the tempo.
+        free = [c for c in free if c.bpm * loop_seconds / 60 >= 3 - WHOLE_BEAT_TOLERANCE]
         free = [
             candidate
             if whole_beats(loop_seconds, candidate.bpm)
@@ -435,7 +436,8 @@ def follow_backbeat(chosen: Tempo, candidates: list[Tempo], best: float, onsets:
     Kick and snare alternate on the beats (the snare on every other beat), so at
     half the tempo the snares fall half-way between beats, and at double the
     tempo they fall on every fourth beat; the beat is the slowest level at which
-    no snare falls between beats.  A level with as much between beats as on them
+    no snare falls between beats (in the bar where that is clearest: a fill is
+    not the groove).  A level with as much between beats as on them
     (an arpeggio, sixteenth-note hats) is not told apart this way, and keeps
     ``chosen``.  No beat holds more than a sextuplet's worth of steady onsets:
     trap hats in sixteenths are not thirty-second notes of half the tempo, and
@@ -514,17 +516,19 @@ def _octave_apart(bpm: float, other: float) -> bool:
 
 
 def offbeat_share(onsets: Onsets, bpm: float, bar_bpm: float) -> float:
-    """The strongest snare half-way between beats over the strongest one on a beat, in the bar where it is least.
+    """The strongest snare half-way between beats over the strongest one on a beat, in the clearest bar.
 
-    A fill or a stray ghost note puts snares between the beats of one bar; the
-    backbeat holds in every bar, so the clearest bar (of four beats of the
-    slower of ``bpm`` and ``bar_bpm``) tells it.  Beats are counted from the first strong onset: a loop starts on its
-    downbeat.  A snare is a drum's body and its wires at once (their geometric
-    mean), with little below 150 Hz: a kick has the low band, a tom little of
-    the bright one and a hi-hat little of the body.  Hits on the bar lines of
-    ``bar_bpm`` (counted from the first onset, where a loop starts) are left
-    out: a crash on the 1 marks the bar, not the beat, and would be on the
-    beat at every slower level.
+    Bars are four beats of the slower of ``bpm`` and ``bar_bpm``, counted in
+    the loop's whole bars.  A fill or a stray ghost note puts snares between
+    the beats of one bar while the backbeat holds in the others, so the bar
+    where the share is least tells.  A bar without a snare on a beat counts as
+    infinity.  Beats are counted from the first strong onset: a loop
+    starts on its downbeat.  A snare is a drum's body and its wires at once
+    (their geometric mean), with little below 150 Hz: a kick has the low band,
+    a tom little of the bright one and a hi-hat little of the body.  Hits on
+    the bar lines of ``bar_bpm`` (counted from the first onset, where a loop
+    starts) are left out: a crash on the 1 marks the bar, not the beat, and
+    would be on the beat at every slower level.
     """
     bands = onsets.band_strengths
     snare = np.maximum(np.sqrt(bands[:, BODY_BAND] * bands[:, BODY_BAND + 1]) - bands[:, 0], 0.0)
@@ -536,9 +540,11 @@ def offbeat_share(onsets: Onsets, bpm: float, bar_bpm: float) -> float:
     on_beat = (position < BEAT_WINDOW) | (position > 1 - BEAT_WINDOW)
     off_beat = np.abs(position - 0.5) < BEAT_WINDOW
     bar_beats = 4 * max(1.0, bpm / bar_bpm)
-    # Whole bars only: a stray hit before the downbeat or at the very end is no bar of its own.
-    whole_bars = max(1, round(onsets.envelope.size / onsets.frame_rate * bpm / 60 / bar_beats))
-    bar = np.clip(np.floor((beats + BEAT_WINDOW) / bar_beats), 0, whole_bars - 1)
+    # Whole bars only (a tail or a cut of up to a quarter bar aside): a stray
+    # hit before the downbeat or at the very end makes no bar of its own.
+    length = onsets.envelope.size / onsets.frame_rate * bpm / 60 / bar_beats
+    bars_in_loop = max(1, math.floor(length + 0.25))
+    bar = np.clip(np.floor((beats + BEAT_WINDOW) / bar_beats), 0, bars_in_loop - 1)
     shares = []
     for number in np.unique(bar):
         here = bar == number

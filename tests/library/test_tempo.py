@@ -33,6 +33,11 @@ FILL = {  # The boom bap bar with the snare running in sixteenths through its se
     "snare": "....x...xxxxxxxx",
     "hat": "x.x.x.x.x.x.x.x.",
 }
+WALTZ = {  # One bar of 3/4: the kick on 1, the snare on 2 and 3 (twelve sixteenths).
+    "kick": "x...........",
+    "snare": "....x...x...",
+    "hat": "x.x.x.x.x.x.",
+}
 BREAKBEAT = {  # Kicks on sixteenths next to each other: at half the tempo, thirty-seconds.
     "kick": "x.x.......xx....",
     "snare": "....x.......x...",
@@ -139,12 +144,21 @@ def test_a_one_bar_half_time_loop_is_not_read_as_half_a_bar_of_half_its_tempo(fo
     assert result.bpm == pytest.approx(bpm, abs=0.5)
 
 
-@pytest.mark.parametrize(("bpm", "bars"), [(86, 2), (92, 4)])
-def test_a_fill_in_the_last_bar_does_not_double_the_tempo(folder, bpm, bars):
+@pytest.mark.parametrize(("bpm", "bars", "fill_at"), [(86, 2, -1), (92, 4, -1), (88, 2, 0)])
+def test_a_fill_does_not_double_the_tempo(folder, bpm, bars, fill_at):
     # The fill puts snares between the beats, but only in its own bar.
-    groove = audiogen.pattern_loop(bpm, bars - 1, BOOM_BAP)
-    audio = np.concatenate([groove, audiogen.pattern_loop(bpm, 1, FILL)])
-    result = analyse(folder, audio, f"fill-{bpm}-{bars}")
+    parts = [audiogen.pattern_loop(bpm, 1, BOOM_BAP, seed=bar) for bar in range(bars)]
+    parts[fill_at] = audiogen.pattern_loop(bpm, 1, FILL)
+    result = analyse(folder, np.concatenate(parts), f"fill-{bpm}-{bars}-{fill_at}")
+    assert result.kind == "loop"
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
+@pytest.mark.parametrize("bpm", [90, 110])
+def test_a_one_bar_loop_in_three_four_keeps_its_tempo(folder, bpm):
+    bar = audiogen.pattern_loop(bpm, 1, WALTZ)
+    audio = bar[: round(12 * 15 / bpm * audiogen.SR)]  # Three beats, not four.
+    result = analyse(folder, audio, f"waltz-{bpm}")
     assert result.kind == "loop"
     assert result.bpm == pytest.approx(bpm, abs=0.5)
 
