@@ -3,23 +3,24 @@
 Tempo of a loop: the file's length fixes the exact value once the number of
 bars is known (n bars of 4/4 last 240 * n / bpm seconds), and the audio decides
 the number of bars.  For each plausible bar count the loop length L (the file
-length minus a possible tail of decay) is found where the onsets fall best on
-a sixteenth-note grid of L / 16n; the bar count whose beat period (or, at half
-weight, bar period; half-bar in a one-bar loop) shows the strongest
-periodicity in the onset envelope, inside the preferred tempo range, wins.  Octave ambiguity is settled first by
-taking the fastest tempo whose periodicity is nearly as strong as the best,
-because a beat level repeats at every multiple of itself while its subdivision
-does not; then by the backbeat: the beat is the slowest level at which no
-snare falls between beats (a snare on every other beat marks the beat; a
-crash on the bar line marks only the bar), whose sixteenths (straight, swung
-or in triplets) still hold the onsets, and no beat holds more than six steady
-onsets; and a level at which neither the loud kicks nor the loud snares come
-every bar is too fast.  A fill is heard as a fill: the backbeat is judged in
-the bar where it is clearest.  A tempo from the rhythm alone that does not fit
-a whole number of beats into a clear loop is all but ruled out, and one that
-would make the loop shorter than a bar (of three beats) is not considered: a one-bar half-time
-loop is not half a bar at half its tempo.  A sound needs a few real attacks
-to have a tempo at all: the wobble of a held pad or string is no pulse.
+length minus a possible tail of decay) is found where the onsets fall best on a
+sixteenth-note grid of L / 16n; the bar count whose beat period (or, at half
+weight, bar period; half-bar in a one-bar loop) shows the strongest periodicity
+in the onset envelope, inside the preferred tempo range, wins.  Octave ambiguity
+is settled first by taking the fastest tempo whose periodicity is nearly as
+strong as the best, because a beat level repeats at every multiple of itself
+while its subdivision does not; then by the backbeat: the beat is the slowest
+level at which no snare falls between beats (a snare on every other beat marks
+the beat; a crash on the bar line marks only the bar), whose sixteenths
+(straight, swung or in triplets) still hold the onsets, and no beat holds more
+than six steady onsets; and a level at which neither the loud kicks nor the
+loud snares come every bar is too fast.  A fill is heard as a fill: the backbeat
+is judged in the bar where it is clearest.  A tempo from the rhythm alone that
+does not fit a whole number of beats into a clear loop is all but ruled out,
+and one that would make the loop shorter than a bar (of three beats) is not
+considered: a one-bar half-time loop is not half a bar at half its tempo.  A
+sound needs a few real attacks to have a tempo at all: the wobble of a held pad
+or string is no pulse.
 """
 
 import dataclasses
@@ -435,10 +436,10 @@ def follow_backbeat(chosen: Tempo, candidates: list[Tempo], best: float, onsets:
 
     Kick and snare alternate on the beats (the snare on every other beat), so at
     half the tempo the snares fall half-way between beats, and at double the
-    tempo they fall on every fourth beat; the beat is the slowest level at which
-    no snare falls between beats (in the bar where that is clearest: a fill is
-    not the groove).  A level with as much between beats as on them
-    (an arpeggio, sixteenth-note hats) is not told apart this way, and keeps
+    tempo they fall on every fourth beat; the beat is the slowest level at
+    which no snare falls between beats (in the bar where that is clearest: a
+    fill is not the groove).  A level with as much between beats as on them (an
+    arpeggio, sixteenth-note hats) is not told apart this way, and keeps
     ``chosen``.  No beat holds more than a sextuplet's worth of steady onsets:
     trap hats in sixteenths are not thirty-second notes of half the tempo, and
     a level whose sixteenths miss the onsets that a faster level's hold is too
@@ -518,17 +519,17 @@ def _octave_apart(bpm: float, other: float) -> bool:
 def offbeat_share(onsets: Onsets, bpm: float, bar_bpm: float) -> float:
     """The strongest snare half-way between beats over the strongest one on a beat, in the clearest bar.
 
-    Bars are four beats of the slower of ``bpm`` and ``bar_bpm``, counted in
-    the loop's whole bars.  A fill or a stray ghost note puts snares between
-    the beats of one bar while the backbeat holds in the others, so the bar
-    where the share is least tells.  A bar without a snare on a beat counts as
-    infinity.  Beats are counted from the first strong onset: a loop
-    starts on its downbeat.  A snare is a drum's body and its wires at once
-    (their geometric mean), with little below 150 Hz: a kick has the low band,
-    a tom little of the bright one and a hi-hat little of the body.  Hits on
-    the bar lines of ``bar_bpm`` (counted from the first onset, where a loop
-    starts) are left out: a crash on the 1 marks the bar, not the beat, and
-    would be on the beat at every slower level.
+    Bars are four beats of the slower of ``bpm`` and ``bar_bpm``, counted in the
+    loop's whole bars.  A fill or a stray ghost note puts snares between the
+    beats of one bar while the backbeat holds in the others, so the bar where
+    the share is least tells.  A bar without a snare on a beat counts as
+    infinity.  Beats are counted from the first strong onset: a loop starts on
+    its downbeat.  A snare is a drum's body and its wires at once (their
+    geometric mean), with little below 150 Hz: a kick has the low band, a tom
+    little of the bright one and a hi-hat little of the body.  Hits on the bar
+    lines of ``bar_bpm`` (counted from the first onset, where a loop starts)
+    are left out: a crash on the 1 marks the bar, not the beat, and would be on
+    the beat at every slower level.
     """
     bands = onsets.band_strengths
     snare = np.maximum(np.sqrt(bands[:, BODY_BAND] * bands[:, BODY_BAND + 1]) - bands[:, 0], 0.0)
