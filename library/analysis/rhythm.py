@@ -48,6 +48,7 @@ OFF_LOOP_PRIOR = (
     0.3  # ... and much less when its beats do not fit the loop a whole number of times.
 )
 WHOLE_BEAT_TOLERANCE = 0.1  # Beats.
+MIN_LOOP_BEATS = 3  # A loop holds a bar at least: of 3/4, if not of 4/4.
 LOOP_GRID_FIT = 0.9  # Grid fit of the best whole-bar hypothesis for the file to be a loop.
 ACF_BLUR_FRAMES = 1.0
 HOLD_FRAMES = 7  # 20 ms of 2.9 ms envelope frames: one period of a 50 Hz note.
@@ -61,6 +62,7 @@ SWING_DELAYS = (0.1, 0.2, 0.3)  # Off-beat sixteenths late by this share of a st
 ACCENT_SHARE = 0.5  # An accent is an onset at least half as strong as the loudest.
 ACCENTLESS_BEATS = 7.5  # Beats without an accent that make two bars: the level is too fast.
 BEAT_WINDOW = 0.15  # Share of a beat either side of it (and of the off-beat) that counts as on it.
+BAR_SLACK = 0.25  # Share of a bar a tail or a cut may add or take before it counts as one.
 PULSE_ONSET_STRENGTH = (
     0.15  # An attack adding 15 % of full loudness: more than a held sound's wobble.
 )
@@ -298,10 +300,10 @@ def tempo_candidates(onsets: Onsets, duration: float, tempo_range) -> list[Tempo
         # kicks' dotted quarters (90 BPM) recur, but do not fit 2.67 times in it;
         # nor does a bass line's dotted figure, however weak its beat.
         loop_seconds = 240 * fitted.bars / fitted.bpm
-        # Nor is a loop shorter than a bar (of three beats at least): in a
-        # one-bar half-time loop the kick and the snare on 3 recur every half
-        # bar, at half the tempo.
-        free = [c for c in free if c.bpm * loop_seconds / 60 >= 3 - WHOLE_BEAT_TOLERANCE]
+        # Nor is a loop shorter than a bar: in a one-bar half-time loop the
+        # kick and the snare on 3 recur every half bar, at half the tempo.
+        shortest = MIN_LOOP_BEATS - WHOLE_BEAT_TOLERANCE
+        free = [c for c in free if c.bpm * loop_seconds / 60 >= shortest]
         free = [
             candidate
             if whole_beats(loop_seconds, candidate.bpm)
@@ -541,10 +543,10 @@ def offbeat_share(onsets: Onsets, bpm: float, bar_bpm: float) -> float:
     on_beat = (position < BEAT_WINDOW) | (position > 1 - BEAT_WINDOW)
     off_beat = np.abs(position - 0.5) < BEAT_WINDOW
     bar_beats = 4 * max(1.0, bpm / bar_bpm)
-    # Whole bars only (a tail or a cut of up to a quarter bar aside): a stray
-    # hit before the downbeat or at the very end makes no bar of its own.
+    # Whole bars only: a stray hit before the downbeat or at the very end
+    # makes no bar of its own.
     length = onsets.envelope.size / onsets.frame_rate * bpm / 60 / bar_beats
-    bars_in_loop = max(1, math.floor(length + 0.25))
+    bars_in_loop = max(1, math.floor(length + BAR_SLACK))
     bar = np.clip(np.floor((beats + BEAT_WINDOW) / bar_beats), 0, bars_in_loop - 1)
     shares = []
     for number in np.unique(bar):
