@@ -33,6 +33,7 @@ sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 import category_sources  # noqa: E402
 from corpus_common import analysis_pool  # noqa: E402
 from scipy import optimize, signal  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 
 from library.analysis import categories, classifier, kind, naming, tonality  # noqa: E402
@@ -44,6 +45,16 @@ from library.analysis.timbre import TIMBRE_NAMES  # noqa: E402
 DEFAULT_CACHE = Path.home() / ".cache" / "sp404site" / "category-corpus"
 ALTERED_COPIES = 6
 HIDDEN_UNITS = 96
+ALPHA = 0.3  # The networks' L2 penalty.
+# The linear model's inverse penalty, and its share of the vote.  Measured leave
+# one source out (three networks): networks alone (alpha 0.1) put kick / snare /
+# hat right 84.1 % of the time, the linear model alone 85.3 % (but drums of 8
+# classes 82.0 % against 82.9 %, tonal one-shots 67.2 % against 70.9 %); half and
+# half 87.1 %, 82.9 % and 70.9 %, and right 96.0 % at confidence >= 0.8 (93.2 %).
+# A share of a fifth gave 85.3 % kick / snare / hat; five networks and the
+# linear model, as shipped, 86.5 %.
+LINEAR_C = 1.0
+LINEAR_SHARE = 0.5
 DRUMS = ("kick", "snare", "closed_hat", "open_hat", "tom", "cymbal", "percussion", "clap")
 # FX are not learned: sound effects share no sound (22 % were recognised on
 # held-out sources), and a tonal sound wrongly called FX would lose its key.
@@ -173,7 +184,7 @@ def balanced_weights(labels, sources) -> np.ndarray:
 
 
 def train(features, labels, sources, classes, members: int) -> classifier.Network:
-    """An ensemble of small networks on standardised features."""
+    """Small networks and a linear model on standardised features, weighed half and half."""
     mean = features.mean(axis=0)
     # A floor on the spread: a feature that hardly varies in training must not
     # turn a small difference at run time into an enormous standard score.
@@ -183,14 +194,21 @@ def train(features, labels, sources, classes, members: int) -> classifier.Networ
     trained = []
     for seed in range(members):
         network = MLPClassifier(
-            hidden_layer_sizes=(HIDDEN_UNITS,), alpha=0.1, max_iter=300, random_state=seed
+            hidden_layer_sizes=(HIDDEN_UNITS,), alpha=ALPHA, max_iter=300, random_state=seed
         )
         network.fit(standard, labels, sample_weight=weights)
         order = [list(network.classes_).index(name) for name in classes]
         layers = list(zip(network.coefs_[:-1], network.intercepts_[:-1], strict=True))
         layers.append((network.coefs_[-1][:, order], network.intercepts_[-1][order]))
         trained.append(tuple(layers))
-    return classifier.Network(tuple(TIMBRE_NAMES), classes, mean, scale, tuple(trained), 1.0)
+    linear = LogisticRegression(C=LINEAR_C, max_iter=3000)
+    linear.fit(standard, labels, sample_weight=weights)
+    order = [list(linear.classes_).index(name) for name in classes]
+    trained.append(((linear.coef_[order].T, linear.intercept_[order]),))
+    shares = (1.0,) * members + (float(members) * LINEAR_SHARE / (1 - LINEAR_SHARE),)
+    return classifier.Network(
+        tuple(TIMBRE_NAMES), classes, mean, scale, tuple(trained), shares, 1.0
+    )
 
 
 def _training_set(examples, rows):

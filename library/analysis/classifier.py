@@ -1,10 +1,12 @@
-"""The one-shot category classifier: a small neural network learned from real recordings.
+"""The one-shot category classifier: small networks and a linear model, learned from real sounds.
 
 The weights ship beside this module as ``category_model.npz`` (plain arrays,
 no pickle) and are rebuilt from scratch by ``bench/train_categories.py``.
 Several networks trained from different seeds are averaged, which makes the
-probabilities steadier than any one of them; a temperature fitted on
-held-out kits then makes them honest (see the README's accuracy section).
+probabilities steadier than any one of them, and weighed against a linear
+model (a member with no hidden layer), whose smoother boundaries carry better
+to kits unlike any it learned from; a temperature fitted on held-out kits then
+makes the probabilities honest (see the README's accuracy section).
 """
 
 from dataclasses import dataclass
@@ -23,27 +25,32 @@ MAX_STANDARD_SCORE = 8.0
 
 @dataclass(frozen=True)
 class Network:
-    """Standardisation, the layers of each network, the classes and the temperature."""
+    """Standardisation, the layers and weight of each member, the classes and the temperature.
+
+    A member is a list of (weights, bias) layers, every one but the last
+    followed by a ReLU; a member of one layer is a linear model.
+    """
 
     feature_names: tuple[str, ...]
     classes: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
     members: tuple[tuple[tuple[np.ndarray, np.ndarray], ...], ...]
+    member_weights: tuple[float, ...]
     temperature: float
 
     def logits(self, features: np.ndarray) -> np.ndarray:
-        """Average of the members' log-probabilities for rows of raw features."""
+        """Weighted average of the members' log-probabilities for rows of raw features."""
         standard = (np.atleast_2d(features) - self.mean) / self.scale
         standard = np.clip(standard, -MAX_STANDARD_SCORE, MAX_STANDARD_SCORE)
         total = np.zeros((standard.shape[0], len(self.classes)))
-        for layers in self.members:
+        for layers, share in zip(self.members, self.member_weights, strict=True):
             activation = standard
             for weights, bias in layers[:-1]:
                 activation = np.maximum(activation @ weights + bias, 0.0)
             weights, bias = layers[-1]
-            total += log_softmax(activation @ weights + bias)
-        return total / len(self.members)
+            total += share * log_softmax(activation @ weights + bias)
+        return total / sum(self.member_weights)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Calibrated class probabilities, one row per row of features."""
@@ -63,6 +70,7 @@ def save(path, network: Network, **extra) -> None:
         "classes": np.array(network.classes),
         "mean": network.mean,
         "scale": network.scale,
+        "member_weights": np.array(network.member_weights),
         "temperature": np.array(network.temperature),
     }
     for m, layers in enumerate(network.members):
@@ -88,6 +96,7 @@ def load(path=MODEL_PATH) -> Network:
             mean=data["mean"],
             scale=data["scale"],
             members=tuple(members),
+            member_weights=tuple(float(share) for share in data["member_weights"]),
             temperature=float(data["temperature"]),
         )
 

@@ -38,6 +38,33 @@ def test_save_and_load_give_the_same_network(tmp_path):
     assert np.allclose(copy.probabilities(row), network.probabilities(row), atol=1e-6)
 
 
+def test_members_vote_by_their_weights_and_a_one_layer_member_is_linear():
+    def linear(weights):
+        return ((np.asarray(weights, dtype=float), np.zeros(2)),)
+
+    network = classifier.Network(
+        feature_names=("a", "b"),
+        classes=("kick", "snare"),
+        mean=np.zeros(2),
+        scale=np.ones(2),
+        members=(linear([[2.0, 0.0], [0.0, 0.0]]), linear([[0.0, 2.0], [0.0, 0.0]])),
+        member_weights=(3.0, 1.0),
+        temperature=1.0,
+    )
+    row = np.array([[1.0, 0.0]])
+    first = classifier.log_softmax(np.array([[2.0, 0.0]]))
+    second = classifier.log_softmax(np.array([[0.0, 2.0]]))
+    assert np.allclose(network.logits(row), (3 * first + second) / 4)
+    assert network.probabilities(row)[0].argmax() == 0
+
+
+def test_the_shipped_model_weighs_networks_against_a_linear_model():
+    network = classifier.shipped()
+    depths = [len(layers) for layers in network.members]
+    assert 1 in depths and max(depths) > 1
+    assert all(share > 0 for share in network.member_weights)
+
+
 def analyse(folder, audio, name="sample.wav", folder_hint=""):
     path = audiogen.write(folder / name, audio)
     return analyze(path, name_hint=name, folder_hint=folder_hint)
