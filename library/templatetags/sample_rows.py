@@ -99,6 +99,8 @@ def download_data(sample, pk: int) -> str:
 
 
 def _note(sample) -> str:
+    if sample.key and sample.key_is_guess:
+        return _guess("key", sample.key_label, sample.key_guess_note)
     if sample.key:
         return escape(sample.key_label)
     if sample.pitch_label:
@@ -109,9 +111,13 @@ def _note(sample) -> str:
 def _category(sample) -> str:
     if not sample.category_is_guess:
         return escape(sample.category_label or NOTHING)
-    note = sample.category_guess_note
+    return _guess("category", sample.category_label, sample.category_guess_note)
+
+
+def _guess(what: str, label: str, note: str) -> str:
+    """A label the analysis is unsure of: marked with a "?", and said in words for screen readers."""
     return (
-        f'<span class="category-guess" title="{escape(note)}">{escape(sample.category_label)}'
+        f'<span class="{what}-guess" title="{escape(note)}">{escape(label)}'
         '<span class="guess-mark" aria-hidden="true">?</span></span>'
         f'<span class="visually-hidden"> ({escape(note.lower())})</span>'
     )
