@@ -99,7 +99,7 @@ def download_data(sample, pk: int) -> str:
 
 
 def _note(sample) -> str:
-    if sample.key and sample.key_is_guess:
+    if sample.key_is_guess:
         return _guess("key", sample.key_label, sample.key_guess_note)
     if sample.key:
         return escape(sample.key_label)
