@@ -28,7 +28,7 @@ import soundfile
 from corpus_common import RATE, ensure_fluidsynth, fetch_packages, to_pcm, write_wav
 from corpus_soundfonts import SF2_DIR, midi_file
 
-VERSION = 4
+VERSION = 5
 DEFAULT_CACHE = Path.home() / ".cache" / "sp404site" / "tempo-corpus"
 VARIANTS_PER_KIT = 5  # drum loops per (style, kit)
 TONAL_LOOPS = 160
@@ -189,8 +189,10 @@ def drum_take(index: int, style_name: str, kit) -> Take:
         pattern = dict(style.bars[bar % len(style.bars)])
         if style.fill and bar == bars - 1:
             half = style.grid // 2  # the last bar's second half becomes a tom fill
+            # The groove plays on up to it: the snare on 2 stays.
             pattern = {role: steps[:half] + "." * half for role, steps in pattern.items()}
-            pattern.update({role: "." * half + steps[half:] for role, steps in FILL.items()})
+            for role, steps in FILL.items():
+                pattern[role] = pattern.get(role, "." * style.grid)[:half] + steps[half:]
         if bar == 0 and rng.random() < 0.3:
             pattern["crash"] = "x" + "." * (style.grid - 1)
         for at, key, velocity in _bar_hits(style, pattern, keys, rng, bar_ms, jitter_ms):

@@ -150,6 +150,13 @@ def closed_hat(sr=SR, seconds=0.12, seed=4) -> np.ndarray:
     return _hat(sr, seconds, 0.06, seed)
 
 
+def dull_hat(sr=SR, seconds=0.12, seed=9) -> np.ndarray:
+    """A lo-fi closed hat: its noise kept between 300 Hz and 3 kHz, as a low sample rate leaves it."""
+    rng = np.random.default_rng(seed)
+    t = times(seconds, sr)
+    return normalize(band_noise(t.size, sr, 300.0, 3000.0, rng) * decay(t, 0.03))
+
+
 def open_hat(sr=SR, seconds=0.8, seed=5) -> np.ndarray:
     """An open hi-hat: the same bright noise ringing for most of a second."""
     return _hat(sr, seconds, 0.7, seed)
@@ -299,18 +306,25 @@ def bass_line(bpm, bars, roots=(36, 41, 43, 39), sr=SR) -> np.ndarray:
     return normalize(buffer)
 
 
-def pattern_loop(bpm, bars, pattern, sr=SR, seed=11, swing=0.0) -> np.ndarray:
+def pattern_loop(bpm, bars, pattern, sr=SR, seed=11, swing=0.0, gains=None, sounds=None):
     """Kick, snare and hat hits on the sixteenth-note steps of one bar, repeated ``bars`` times.
 
     ``pattern`` maps "kick", "snare", "hat" and "crash" to step strings such
     as ``"x.......x.x....."``: "x" is a hit and "." a rest.  A "crash" plays in
     the first bar only, where a phrase opens.  ``swing`` delays every off-beat
-    sixteenth by that share of a step.
+    sixteenth by that share of a step.  ``sounds`` and ``gains`` replace any
+    of the sounds and their levels.
     """
     rng = np.random.default_rng(seed)
     step = 60.0 / bpm / 4
-    sounds = {"kick": kick(sr), "snare": snare(sr), "hat": closed_hat(sr), "crash": crash(sr)}
-    gains = {"kick": 1.0, "snare": 0.8, "hat": 0.25, "crash": 0.9}
+    sounds = {
+        "kick": kick(sr),
+        "snare": snare(sr),
+        "hat": closed_hat(sr),
+        "crash": crash(sr),
+        **(sounds or {}),
+    }
+    gains = {"kick": 1.0, "snare": 0.8, "hat": 0.25, "crash": 0.9, **(gains or {})}
     buffer = np.zeros(round(bars * 16 * step * sr), dtype=np.float64)
     for bar in range(bars):
         for name, steps in pattern.items():

@@ -14,7 +14,7 @@ from library.analysis.measure import Measurements, measure
 # `manage.py analyze --outdated` re-analyses what an older version measured.
 # 9: networks and a linear model vote on categories;
 # 8: loops of whole bars, fills; 7: octaves kept in range; 6: learned keys.
-ANALYSIS_VERSION = 9
+ANALYSIS_VERSION = 10
 DEFAULT_TEMPO_RANGE = (70.0, 180.0)
 CHORD_PITCH_CLASSES = 3
 # Descriptors come from the first ten minutes: enough for any sample, and it

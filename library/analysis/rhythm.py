@@ -13,8 +13,9 @@ while its subdivision does not; then by the backbeat: the beat is the slowest
 level at which no snare falls between beats (a snare on every other beat marks
 the beat; a crash on the bar line marks only the bar), whose sixteenths
 (straight, swung or in triplets) still hold the onsets, and no beat holds more
-than six steady onsets; and a level at which neither the loud kicks nor the
-loud snares come every bar is too fast.  A fill is heard as a fill: the backbeat
+than six steady onsets; and a level at which the loud kicks (where they stand
+apart in the low band; else the kicks and the snares) come only every other
+bar is too fast.  A fill is heard as a fill: the backbeat
 is judged in the bar where it is clearest.  A tempo from the rhythm alone that
 does not fit a whole number of beats into a clear loop is all but ruled out,
 and one that would make the loop shorter than a bar (of three beats) is not
@@ -60,6 +61,8 @@ MAX_OFFBEAT_SHARE = 0.5
 MAX_ONSETS_PER_BEAT = 6  # Steady onsets per beat at most: sixteenth-note triplets.
 SWING_DELAYS = (0.1, 0.2, 0.3)  # Off-beat sixteenths late by this share of a step: swing 55-65 %.
 ACCENT_SHARE = 0.5  # An accent is an onset at least half as strong as the loudest.
+CLEAR_KICK = 0.05  # A kick's attack in the low band: a twentieth of full level from silence.
+KICKS_APART = 0.25  # ... and nothing else there above a quarter of the loudest kick.
 ACCENTLESS_BEATS = 7.5  # Beats without an accent that make two bars: the level is too fast.
 BEAT_WINDOW = 0.15  # Share of a beat either side of it (and of the off-beat) that counts as on it.
 BAR_SLACK = 0.25  # Share of a bar a tail or a cut may add or take before it counts as one.
@@ -485,7 +488,8 @@ def accent_every_bar(chosen: Tempo, candidates: list[Tempo], onsets: Onsets) -> 
     Every bar has an accent; a one-drop's kick and rim on 3 come once a bar,
     and at double its tempo they would come once in two.  The loop's opening
     hit, often louder than the rest (a crash, the phrase's first beat), is
-    left out when there are others.
+    left out when there are others.  Kicks that stand apart in the low band
+    decide alone: a side-stick is often no louder than the hats around it.
     """
     if onsets.times.size == 0:
         return chosen
@@ -498,6 +502,8 @@ def accent_every_bar(chosen: Tempo, candidates: list[Tempo], onsets: Onsets) -> 
         gaps = np.diff(np.append(accents, accents[0] + duration))
         if gaps.max() * chosen.bpm / 60 < ACCENTLESS_BEATS:
             return chosen
+        if band == 0 and _kicks_stand_apart(strengths):
+            break  # The kicks tell alone: lo-fi hats may fill the body band with accents.
     half = [
         c
         for c in candidates
@@ -506,6 +512,17 @@ def accent_every_bar(chosen: Tempo, candidates: list[Tempo], onsets: Onsets) -> 
         and sixteenths_fit(onsets, c.bpm) >= LOOP_GRID_FIT
     ]
     return max(half, key=lambda candidate: candidate.score, default=chosen)
+
+
+def _kicks_stand_apart(low: np.ndarray) -> bool:
+    """Whether the loud hits of the low band are kicks: clear, with nothing near them in level.
+
+    A bass line's notes come in every level between its loudest and softest;
+    a kit's kicks stand well above what the other drums leave in the band.
+    """
+    loudest = float(low.max(initial=0.0))
+    quiet = low[low < ACCENT_SHARE * loudest]
+    return loudest >= CLEAR_KICK and float(quiet.max(initial=0.0)) <= KICKS_APART * loudest
 
 
 def _inside(candidate: Tempo) -> bool:

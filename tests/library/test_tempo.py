@@ -201,6 +201,22 @@ def test_a_bar_of_soft_hats_around_one_loud_hit_is_a_loop_at_its_tempo(folder, b
     assert result.bpm == pytest.approx(bpm, abs=0.5)
 
 
+@pytest.mark.parametrize(("bpm", "bars"), [(76, 2), (88, 4)])
+def test_a_one_drop_under_hats_as_loud_as_its_rim_is_heard_by_its_kick(folder, bpm, bars):
+    # Lo-fi hats as loud as the side-stick fill the body band with accents; the
+    # kick alone, once a bar, still tells the bar.
+    loop = audiogen.pattern_loop(
+        bpm,
+        bars,
+        ONE_DROP,
+        gains={"kick": 0.5, "snare": 0.2, "hat": 0.5},
+        sounds={"hat": audiogen.dull_hat()},
+    )
+    result = analyse(folder, loop, f"quiet-rim-{bpm}")
+    assert result.kind == "loop"
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
 @pytest.mark.parametrize(
     ("pattern", "bpm", "bars"),
     [
