@@ -293,15 +293,21 @@ def melodic_loop(root="C", scale="minor", bpm=100.0, bars=2, sr=SR, tail_seconds
     return normalize(buffer)
 
 
-def bass_line(bpm, bars, roots=(36, 41, 43, 39), sr=SR) -> np.ndarray:
-    """A syncopated bass figure, one root per bar: notes on 1, the "a" of 1, the "and" of 2, 3, 4 and its "and"."""
+def bass_line(bpm, bars, roots=(36, 41, 43, 39), sr=SR, legato=False) -> np.ndarray:
+    """A syncopated bass figure, one root per bar: notes on 1, the "a" of 1, the "and" of 2, 3, 4 and its "and".
+
+    Plucked notes of 0.4 beats, or ``legato``: held 0.7 beats without decaying.
+    """
     beat = 60.0 / bpm
     figure = ((0, 0), (0.75, 0), (1.5, 12), (2, 7), (3, 0), (3.5, 10))  # (beat, semitones)
     buffer = np.zeros(round(bars * 4 * beat * sr), dtype=np.float64)
     for bar in range(bars):
         root = roots[bar % len(roots)]
         for at, step in figure:
-            tone = note(root + step, 0.4 * beat, sr, attack=0.004, ring=0.3 * beat, harmonics=6)
+            if legato:
+                tone = note(root + step, 0.7 * beat, sr, attack=0.005, harmonics=5)
+            else:
+                tone = note(root + step, 0.4 * beat, sr, attack=0.004, ring=0.3 * beat, harmonics=6)
             _place(buffer, tone, round((bar * 4 + at) * beat * sr), 0.7)
     return normalize(buffer)
 

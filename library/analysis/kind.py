@@ -63,7 +63,10 @@ def decide(sound: Measurements, name_hint: str, name_kind: str | None, tempo_ran
     tempo, tempo_confidence = None, 0.0
     if not sound.silent and rhythm.has_pulse(sound.onsets):
         candidates = rhythm.tempo_candidates(sound.onsets, sound.duration, tempo_range)
-        tempo, tempo_confidence = rhythm.choose_tempo(candidates, sound.onsets)
+        # Only drums have a backbeat: in a melody or an arpeggio the "snares"
+        # between beats are notes, and the beat level is the pulse's own.
+        drums = sound.harmonic_ratio < rhythm.DRUMS_BELOW_HARMONIC_RATIO
+        tempo, tempo_confidence = rhythm.choose_tempo(candidates, sound.onsets if drums else None)
     probability = loop_probability(sound, tempo)
     kind = "loop" if probability >= 0.5 else "one-shot"
     confidence = 0.5 + abs(probability - 0.5)

@@ -72,6 +72,11 @@ PULSE_ONSET_STRENGTH = (
 MIN_PULSE_ONSETS = 3
 STRONG_PULSE_ONSET_STRENGTH = 0.3  # ... or two attacks of 30 % and softer ones: a sparse bar.
 STEADY_PULSE_ONSETS = 6  # ... or six onsets of any strength, evenly spaced: a bar of soft hats.
+# A loop this tonal has no drums to follow: drum loops' tonal share measured
+# 0.50-0.85 (5th to 95th percentile), drums under music as loud 0.63-0.88 (0.90
+# at the 99th), tonal loops 0.71-0.99 (median 0.93).  Above it the backbeat
+# rules cost tonal loops 2.4 points (83.8% -> 86.2% within 0.5 BPM without them).
+DRUMS_BELOW_HARMONIC_RATIO = 0.92
 STEADY_SPACING = 0.06  # Each gap within 6 % of the others at its place (straight or swung).
 
 

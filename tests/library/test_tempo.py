@@ -241,6 +241,15 @@ def test_a_syncopated_bass_line_is_read_at_its_bar_not_at_its_dotted_notes(folde
     assert result.bpm == pytest.approx(bpm, abs=0.5)
 
 
+@pytest.mark.parametrize("bpm", [74, 84])
+def test_a_held_bass_line_has_no_backbeat_to_follow(folder, bpm):
+    # Its notes on the "and" of 2 and of 4 have a snare's bands, but nothing in
+    # it is a drum: the pulse of its bars decides, not a backbeat.
+    result = analyse(folder, audiogen.bass_line(bpm, 4, legato=True), f"legato-bass-{bpm}")
+    assert result.kind == "loop"
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
 @pytest.mark.parametrize(
     ("sound", "bpm"),
     [
