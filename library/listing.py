@@ -27,8 +27,8 @@ LOOKUP_COUNT_LIMIT = 1_000
 ROW_FIELDS = [
     "owner_id", "name", "original_filename", "source_path", "format", "duration",
     "tempo_bpm", "key", "scale", "pitch_midi", "pitch_cents", "kind", "category", "category_confidence",
-    "category_set_by_user", "key_set_by_user", "status", "error",
-    "features__waveform_thumbnail", "features__key_confidence",
+    "category_set_by_user", "key_set_by_user", "tempo_set_by_user", "status", "error",
+    "features__waveform_thumbnail", "features__key_confidence", "features__tempo_confidence",
     "parent_id", "file",  # What a row dragged out of the browser names.
 ]  # fmt: skip
 

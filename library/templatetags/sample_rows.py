@@ -64,7 +64,7 @@ def sample_row(sample, index_url: str) -> SafeString:
         f"{breakable}</a>{similar}\n{folder}\n{tags}</td>",
         f'<td class="col-wave"><div class="wave-box">{wave}<span class="playhead" hidden></span></div></td>',
         f"<td>{escape(sample.duration_label)}</td>",
-        f"<td>{escape(sample.tempo_label or NOTHING)}</td>",
+        f"<td>{_tempo(sample)}</td>",
         f"<td>{_note(sample)}</td>",
         f"<td>{_category(sample)}</td>",
         f"<td>{escape(sample.kind_label or NOTHING)}</td>",
@@ -96,6 +96,12 @@ def tempo_data(sample, pk: int) -> str:
 def download_data(sample, pk: int) -> str:
     attributes = downloads.drag_attributes(sample, pk_url("library:download", pk))
     return " ".join(f'{name}="{escape(value)}"' for name, value in attributes.items())
+
+
+def _tempo(sample) -> str:
+    if sample.tempo_is_guess:
+        return _guess("tempo", sample.tempo_label, sample.tempo_guess_note)
+    return escape(sample.tempo_label or NOTHING)
 
 
 def _note(sample) -> str:
