@@ -19,6 +19,7 @@ def timed(user, make_sample, make_features):
     """A ready loop at 86 BPM whose tempo the analysis was ``confidence`` sure of."""
 
     def make(confidence, **fields):
+        fields.setdefault("category", "melodic_loop")
         sample = make_sample(user, tempo_bpm=86.0, kind="loop", status="ready", **fields)
         make_features(sample, kind="loop", tempo_confidence=confidence)
         return sample
@@ -45,8 +46,13 @@ def test_a_low_confidence_tempo_is_marked_as_a_guess_in_its_row(client_for, user
 
 @pytest.mark.parametrize(
     ("confidence", "fields"),
-    [(0.93, {}), (CONFIDENT_TEMPO, {}), (0.2, {"tempo_set_by_user": True})],
-    ids=["confident", "at-the-threshold", "set-by-user"],
+    [
+        (0.93, {}),
+        (CONFIDENT_TEMPO, {}),
+        (0.2, {"tempo_set_by_user": True}),
+        (0.2, {"category": "drum_loop"}),
+    ],
+    ids=["confident", "at-the-threshold", "set-by-user", "drum-loop"],
 )
 def test_a_trusted_tempo_shows_as_before(client_for, user, timed, confidence, fields):
     sample = timed(confidence, **fields)
