@@ -15,8 +15,9 @@ the beat; a crash on the bar line marks only the bar), whose sixteenths
 (straight, swung or in triplets) still hold the onsets, and no beat holds more
 than six steady onsets; and a level at which the loud kicks (where they stand
 apart in the low band; else the kicks and the snares) come only every other
-bar is too fast.  A fill is heard as a fill: the backbeat
-is judged in the bar where it is clearest.  A tempo from the rhythm alone that
+bar is too fast.  A fill is heard as a fill: the backbeat is judged in the bar
+where it is clearest.  Only drums have a backbeat: a loop as tonal as a melody
+is left at its first choice.  A tempo from the rhythm alone that
 does not fit a whole number of beats into a clear loop is all but ruled out,
 and one that would make the loop shorter than a bar (of three beats) is not
 considered: a one-bar half-time loop is not half a bar at half its tempo.  A

@@ -40,6 +40,11 @@ CONFIDENT_KEY = 0.8
 CONFIDENT_TEMPO = 0.5
 
 
+def is_guess(value, set_by_user: bool, confidence: float | None, trusted_from: float) -> bool:
+    """Whether a value came from the analysis with too little confidence to trust."""
+    return bool(value and not set_by_user and confidence is not None and confidence < trusted_from)
+
+
 def guess_note(confidence: float | None) -> str:
     """ "Guessed from the sound, 62% sure"."""
     # Rounded down, so that a guess never reads as the confident 80%.
@@ -473,22 +478,18 @@ class Sample(models.Model):
         """ "F# minor", or "" when no key is known."""
         return f"{self.key} {self.scale}" if self.key else ""
 
+    def _measured(self, field: str) -> float | None:
+        """One of the analysis's confidences, or None without features."""
+        features = getattr(self, "features", None)  # None when the sample was never analysed
+        return getattr(features, field) if features is not None else None
+
     @property
     def key_confidence(self) -> float | None:
-        """How sure the analysis was of the key, or None without features."""
-        features = getattr(self, "features", None)  # None when the sample was never analysed
-        return features.key_confidence if features is not None else None
+        return self._measured("key_confidence")
 
     @property
     def key_is_guess(self) -> bool:
-        """True when the key came from the analysis with too little confidence to trust."""
-        confidence = self.key_confidence
-        return bool(
-            self.key
-            and not self.key_set_by_user
-            and confidence is not None
-            and confidence < CONFIDENT_KEY
-        )
+        return is_guess(self.key, self.key_set_by_user, self.key_confidence, CONFIDENT_KEY)
 
     @property
     def key_guess_note(self) -> str:
@@ -496,20 +497,12 @@ class Sample(models.Model):
 
     @property
     def tempo_confidence(self) -> float | None:
-        """How sure the analysis was of the tempo, or None without features."""
-        features = getattr(self, "features", None)
-        return features.tempo_confidence if features is not None else None
+        return self._measured("tempo_confidence")
 
     @property
     def tempo_is_guess(self) -> bool:
-        """True when the tempo came from the analysis with too little confidence to trust."""
-        confidence = self.tempo_confidence
-        return bool(
-            self.tempo_bpm
-            and not self.tempo_set_by_user
-            and self.category != "drum_loop"
-            and confidence is not None
-            and confidence < CONFIDENT_TEMPO
+        return self.category != "drum_loop" and is_guess(
+            self.tempo_bpm, self.tempo_set_by_user, self.tempo_confidence, CONFIDENT_TEMPO
         )
 
     @property
@@ -524,12 +517,8 @@ class Sample(models.Model):
 
     @property
     def category_is_guess(self) -> bool:
-        """True when the category came from the analysis with too little confidence to trust."""
-        return bool(
-            self.category
-            and not self.category_set_by_user
-            and self.category_confidence is not None
-            and self.category_confidence < CONFIDENT_CATEGORY
+        return is_guess(
+            self.category, self.category_set_by_user, self.category_confidence, CONFIDENT_CATEGORY
         )
 
     @property

@@ -3,32 +3,20 @@
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from library.models import Sample
 from library.models.samples import CONFIDENT_CATEGORY
+from tests.library.pages import detail_html, list_html, list_queries, row_of
 
 pytestmark = pytest.mark.django_db
 GUESS = 'class="category-guess"'
 
 
-def row_html(html: str, sample) -> str:
-    """The list row of one sample."""
-    match = re.search(rf'<tr id="sample-{sample.pk}".*?</tr>', html, re.S)
-    assert match, f"no row for sample {sample.pk}"
-    return match.group(0)
-
-
-def list_html(client) -> str:
-    return client.get(reverse("library:index")).content.decode()
-
-
 def test_a_low_confidence_category_is_marked_as_a_guess_in_its_row(client_for, user, make_sample):
     guessed = make_sample(user, category="kick", category_confidence=0.5, status="ready")
 
-    row = row_html(list_html(client_for(user)), guessed)
+    row = row_of(list_html(client_for(user)), guessed)
 
     assert GUESS in row
     assert 'title="Guessed from the sound, 50% sure"' in row
@@ -50,7 +38,7 @@ def test_a_low_confidence_category_is_marked_as_a_guess_in_its_row(client_for, u
 def test_a_trusted_category_shows_as_before(client_for, user, make_sample, fields):
     sample = make_sample(user, category="kick", status="ready", **fields)
 
-    row = row_html(list_html(client_for(user)), sample)
+    row = row_of(list_html(client_for(user)), sample)
 
     assert GUESS not in row
     assert "<td>Kick</td>" in row
@@ -68,8 +56,7 @@ def test_a_row_redrawn_by_polling_marks_the_guess_too(client_for, user, make_sam
 def test_the_sample_page_says_the_category_is_a_guess(client_for, user, make_sample):
     guessed = make_sample(user, category="clap", category_confidence=0.62)
 
-    html = client_for(user).get(reverse("library:sample_detail", args=[guessed.pk])).content
-    html = html.decode()
+    html = detail_html(client_for(user), guessed)
 
     assert GUESS in html
     assert "(guessed from the sound, 62% sure)" in html
@@ -78,8 +65,7 @@ def test_the_sample_page_says_the_category_is_a_guess(client_for, user, make_sam
 def test_the_sample_page_shows_a_category_set_by_hand_as_the_users(client_for, user, make_sample):
     sample = make_sample(user, category="clap", category_confidence=0.3, category_set_by_user=True)
 
-    html = client_for(user).get(reverse("library:sample_detail", args=[sample.pk])).content
-    html = html.decode()
+    html = detail_html(client_for(user), sample)
 
     assert GUESS not in html
     assert 'Clap <span class="muted">(set by you)</span>' in html
@@ -93,16 +79,10 @@ def test_a_guess_never_reads_as_the_confident_percentage():
 
 def test_marking_guesses_costs_no_query_per_row(client_for, user, make_sample):
     client = client_for(user)
-
-    def queries_for_the_list() -> int:
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(reverse("library:index")).status_code == 200
-        return len(captured)
-
     for number in range(2):
         make_sample(user, category="kick", category_confidence=0.4 + number / 10, status="ready")
-    with_two = queries_for_the_list()
+    with_two = list_queries(client)
     for _ in range(23):
         make_sample(user, category="kick", category_confidence=0.5, status="ready")
 
-    assert queries_for_the_list() == with_two
+    assert list_queries(client) == with_two

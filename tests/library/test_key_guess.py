@@ -3,12 +3,10 @@
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from library.models import Sample
 from library.models.samples import CONFIDENT_KEY
+from tests.library.pages import detail_html, list_queries, row_html
 
 pytestmark = pytest.mark.django_db
 GUESS = 'class="key-guess"'
@@ -24,13 +22,6 @@ def keyed(user, make_sample, make_features):
         return sample
 
     return make
-
-
-def row_html(client, sample) -> str:
-    html = client.get(reverse("library:index")).content.decode()
-    match = re.search(rf'<tr id="sample-{sample.pk}".*?</tr>', html, re.S)
-    assert match, f"no row for sample {sample.pk}"
-    return match.group(0)
 
 
 def test_a_low_confidence_key_is_marked_as_a_guess_in_its_row(client_for, user, keyed):
@@ -66,8 +57,7 @@ def test_a_key_without_measured_features_is_not_called_a_guess(user, make_sample
 def test_the_sample_page_says_the_key_is_a_guess(client_for, user, keyed):
     guessed = keyed(0.71)
 
-    html = client_for(user).get(reverse("library:sample_detail", args=[guessed.pk])).content
-    html = html.decode()
+    html = detail_html(client_for(user), guessed)
 
     assert GUESS in html
     assert "(guessed from the sound, 71% sure)" in html
@@ -76,8 +66,7 @@ def test_the_sample_page_says_the_key_is_a_guess(client_for, user, keyed):
 def test_the_sample_page_shows_a_confident_key_with_its_confidence(client_for, user, keyed):
     sample = keyed(0.91)
 
-    html = client_for(user).get(reverse("library:sample_detail", args=[sample.pk])).content
-    html = html.decode()
+    html = detail_html(client_for(user), sample)
 
     assert GUESS not in html
     assert 'F# minor <span class="muted">(0.91 confidence)</span>' in html
@@ -85,16 +74,10 @@ def test_the_sample_page_shows_a_confident_key_with_its_confidence(client_for, u
 
 def test_marking_key_guesses_costs_no_query_per_row(client_for, user, keyed):
     client = client_for(user)
-
-    def queries_for_the_list() -> int:
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(reverse("library:index")).status_code == 200
-        return len(captured)
-
     for confidence in (0.5, 0.9):
         keyed(confidence)
-    with_two = queries_for_the_list()
+    with_two = list_queries(client)
     for number in range(23):
         keyed(0.5 + number / 100)
 
-    assert queries_for_the_list() == with_two
+    assert list_queries(client) == with_two

@@ -3,12 +3,11 @@
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from library.models import Sample
 from library.models.samples import CONFIDENT_TEMPO
+from tests.library.pages import detail_html, list_queries, row_html
 
 pytestmark = pytest.mark.django_db
 GUESS = 'class="tempo-guess"'
@@ -25,13 +24,6 @@ def timed(user, make_sample, make_features):
         return sample
 
     return make
-
-
-def row_html(client, sample) -> str:
-    html = client.get(reverse("library:index")).content.decode()
-    match = re.search(rf'<tr id="sample-{sample.pk}".*?</tr>', html, re.S)
-    assert match, f"no row for sample {sample.pk}"
-    return match.group(0)
 
 
 def test_a_low_confidence_tempo_is_marked_as_a_guess_in_its_row(client_for, user, timed):
@@ -74,8 +66,7 @@ def test_the_sample_page_says_the_tempo_is_a_guess_and_offers_half_and_double(
 ):
     guessed = timed(0.31)
 
-    html = client_for(user).get(reverse("library:sample_detail", args=[guessed.pk])).content
-    html = html.decode()
+    html = detail_html(client_for(user), guessed)
 
     assert GUESS in html
     assert "(guessed from the sound, 31% sure; it may be half or double)" in html
@@ -91,7 +82,7 @@ def test_doubling_a_guessed_tempo_makes_it_the_users(client_for, user, timed):
     assert response.status_code in (200, 302)
     guessed.refresh_from_db()
     assert guessed.tempo_bpm == 172.0 and not guessed.tempo_is_guess
-    html = client.get(reverse("library:sample_detail", args=[guessed.pk])).content.decode()
+    html = detail_html(client, guessed)
     assert GUESS not in html
     assert '172.0 BPM <span class="muted">(set by you)</span>' in html
 
@@ -99,8 +90,7 @@ def test_doubling_a_guessed_tempo_makes_it_the_users(client_for, user, timed):
 def test_the_sample_page_shows_a_confident_tempo_with_its_confidence(client_for, user, timed):
     sample = timed(0.77)
 
-    html = client_for(user).get(reverse("library:sample_detail", args=[sample.pk])).content
-    html = html.decode()
+    html = detail_html(client_for(user), sample)
 
     assert GUESS not in html
     assert '86.0 BPM <span class="muted">(0.77 confidence)</span>' in html
@@ -108,16 +98,10 @@ def test_the_sample_page_shows_a_confident_tempo_with_its_confidence(client_for,
 
 def test_marking_tempo_guesses_costs_no_query_per_row(client_for, user, timed):
     client = client_for(user)
-
-    def queries_for_the_list() -> int:
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(reverse("library:index")).status_code == 200
-        return len(captured)
-
     for confidence in (0.3, 0.9):
         timed(confidence)
-    with_two = queries_for_the_list()
+    with_two = list_queries(client)
     for number in range(23):
         timed(0.3 + number / 50)
 
-    assert queries_for_the_list() == with_two
+    assert list_queries(client) == with_two
