@@ -12,7 +12,8 @@ from library.analysis.measure import Measurements, measure
 
 # Bumped whenever a change makes earlier results incomparable (feature vector, categories);
 # `manage.py analyze --outdated` re-analyses what an older version measured.
-# 10: a one-drop's bar told by its kicks, backbeat rules for drums only;
+# 10: a one-drop's bar told by its kicks, backbeat rules for drums only, keys
+# from the square roots of their evidence;
 # 9: networks and a linear model vote on categories;
 # 8: loops of whole bars, fills; 7: octaves kept in range; 6: learned keys.
 ANALYSIS_VERSION = 10

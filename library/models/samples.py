@@ -30,7 +30,7 @@ KEY_AND_SCALE_TOGETHER = "Choose both a key and major or minor, or neither."
 # time on its held-out sounds; under it, one in several is wrong.
 CONFIDENT_CATEGORY = 0.8
 # The same for keys: on held-out tonal loops, keys at 0.8 or above were right
-# 95.9% of the time, those between 0.6 and 0.8 four times in five.
+# 96.1% of the time, those between 0.6 and 0.8 three times in four.
 CONFIDENT_KEY = 0.8
 # Tempos of loops other than drum loops: of 1,996 rendered tonal loops, those at
 # 0.5 or above were right (within 4%) 97.3% of the time, those under it 72.7%

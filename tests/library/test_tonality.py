@@ -39,6 +39,14 @@ def test_a_loop_opening_on_another_chord_keeps_its_key(root, scale):
         assert (key.tonic, key.scale) == (root, scale), degrees
 
 
+@pytest.mark.parametrize("root", audiogen.PITCH_CLASSES)
+def test_a_vamp_between_tonic_and_subdominant_is_in_the_tonic_minor(root):
+    # i-iv-i-iv: the subdominant's minor triad sounds half the time, and its
+    # root is the tonic's fifth below; the tonic opens and returns.
+    key = key_of(audiogen.progression(root, "minor", (0, 3, 0, 3), 4.0, ANALYSIS_RATE))
+    assert (key.tonic, key.scale) == (root, "minor")
+
+
 @pytest.mark.parametrize(("root", "scale"), [("C", "major"), ("F#", "minor"), ("A", "minor")])
 @pytest.mark.parametrize("cents", [-40, 30, 45])
 def test_a_recording_off_concert_pitch_keeps_its_key(root, scale, cents):
