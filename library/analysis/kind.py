@@ -31,7 +31,11 @@ class KindDecision:
 
 
 def loop_probability(sound: Measurements, tempo: rhythm.Tempo | None) -> float:
-    """0..1 from onset count, grid fit, periodicity, spread of onsets and sustain."""
+    """0..1 from onset count, grid fit, periodicity, spread of onsets and sustain.
+
+    Soft hits on the tempo's grid count with the onsets: a one-drop bar may
+    hold only three hits loud enough to be onsets, and its hats between them.
+    """
     times = sound.onsets.times
     if tempo is None or len(times) < 3:
         # Without a rhythm a decaying sound is surely a one-shot; a sustained one
@@ -45,7 +49,8 @@ def loop_probability(sound: Measurements, tempo: rhythm.Tempo | None) -> float:
         ramp(sound.envelope.end_to_peak_db, -35, -15),
     )
     enough = 4 if _sparse_bar(tempo, sound.duration, spread) else 5
-    return ramp(len(times), 2, enough) * sum(evidence) / len(evidence)
+    hits = len(times) + rhythm.soft_hits_on_grid(sound.onsets, tempo.bpm)
+    return ramp(hits, 2, enough) * sum(evidence) / len(evidence)
 
 
 def _sparse_bar(tempo: rhythm.Tempo, duration: float, spread: float) -> bool:

@@ -36,6 +36,10 @@ from scipy import ndimage
 MIN_ONSET_STRENGTH = 0.06  # Share of a full-level attack from silence.
 MIN_ONSET_RELATIVE = 0.1  # ... and of the file's strongest onset.
 ONSET_SPACING_SECONDS = 0.05
+# Soft hits reach a third of the onset threshold; they count only on a tempo's grid.
+SOFT_ONSET_SHARE = 1 / 3
+SOFT_GRID_WINDOW = 0.15  # Share of a grid step either side of a grid line that counts as on it.
+SOFT_ON_GRID_SHARE = 0.8  # ... and of them on one grid for any to count.
 BAR_COUNTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 MAX_TAIL_SECONDS = 0.3
 EXACT_LENGTH_AGREEMENT = 0.95  # R(file length) / best R for the length to be exact.
@@ -141,16 +145,55 @@ def detect_onsets(envelope, frame_rate, fine_rms, fine_seconds) -> Onsets:
     """Peaks of the onset envelope, timed precisely on the fine RMS envelope."""
     bands = np.atleast_2d(envelope)
     envelope = bands[0]
-    spacing = max(1, int(ONSET_SPACING_SECONDS * frame_rate))
-    padded = np.pad(envelope, spacing, constant_values=-1.0)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * spacing + 1)
-    is_peak = envelope >= windows.max(axis=1)
-    threshold = max(MIN_ONSET_STRENGTH, MIN_ONSET_RELATIVE * float(envelope.max(initial=0)))
-    frames = np.flatnonzero(is_peak & (envelope >= threshold))
+    peaks = _peaks(envelope, frame_rate)
+    frames = peaks[envelope[peaks] >= onset_threshold(envelope)]
     times = _refine_times(frames / frame_rate, fine_rms, fine_seconds)
     # A band's share of an attack may peak a frame before or after the whole.
     per_band = ndimage.maximum_filter1d(bands[1:], 3, axis=1, mode="nearest")[:, frames].T
     return Onsets(times, envelope[frames], envelope, frame_rate, per_band)
+
+
+def onset_threshold(envelope: np.ndarray) -> float:
+    """The least flux that counts as an onset: a clear attack, and not tiny beside the loudest."""
+    return max(MIN_ONSET_STRENGTH, MIN_ONSET_RELATIVE * float(envelope.max(initial=0)))
+
+
+def _peaks(envelope: np.ndarray, frame_rate: float) -> np.ndarray:
+    """Frames where the envelope is highest within ONSET_SPACING_SECONDS either side."""
+    spacing = max(1, int(ONSET_SPACING_SECONDS * frame_rate))
+    padded = np.pad(envelope, spacing, constant_values=-1.0)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * spacing + 1)
+    return np.flatnonzero(envelope >= windows.max(axis=1))
+
+
+def soft_hits_on_grid(onsets: Onsets, bpm: float) -> int:
+    """Peaks too soft to be onsets, when they fall on the sixteenths or triplet eighths of ``bpm``.
+
+    A one-drop or a brush groove may keep its hats far under the kick and the
+    rim: too soft to count as onsets, which would give a held sound's wobble a
+    pulse, yet on the grid of the tempo the louder hits set, the sign of a
+    loop.  They count only when nearly all of them are on one grid: a held
+    chord's wobble puts some peaks on any grid by chance (three in ten within
+    its window), never nearly all.  The grid starts at the first onset.
+    """
+    envelope = onsets.envelope
+    threshold = onset_threshold(envelope)
+    peaks = _peaks(envelope, onsets.frame_rate)
+    level = envelope[peaks]
+    soft = peaks[(level >= SOFT_ONSET_SHARE * threshold) & (level < threshold)]
+    if onsets.times.size == 0 or bpm <= 0:
+        return 0
+    since = soft / onsets.frame_rate - onsets.times.min()
+    since = since[since > 0]
+    if since.size == 0:
+        return 0
+    on_grid = 0
+    for step in (15.0 / bpm, 20.0 / bpm):  # Sixteenths, and eighth-note triplets.
+        position = (since / step) % 1.0
+        on_grid = max(
+            on_grid, int(np.count_nonzero(np.minimum(position, 1 - position) < SOFT_GRID_WINDOW))
+        )
+    return on_grid if on_grid >= SOFT_ON_GRID_SHARE * since.size else 0
 
 
 def _refine_times(coarse: np.ndarray, fine_rms: np.ndarray, fine_seconds: float) -> np.ndarray:

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from library.analysis import analyze
+from library.analysis import analyze, rhythm
 from tests import audiogen
 
 BACKBEAT_FAST = {  # Drum and bass: kick on 1 and the "and" of 3, snare on 2 and 4.
@@ -201,6 +201,16 @@ def test_a_bar_of_soft_hats_around_one_loud_hit_is_a_loop_at_its_tempo(folder, b
     assert result.bpm == pytest.approx(bpm, abs=0.5)
 
 
+@pytest.mark.parametrize("bpm", [72, 96])
+def test_a_one_drop_whose_hats_are_too_soft_to_be_onsets_is_still_a_loop(folder, bpm):
+    # Two bars hold two loud hits; the hats between them, a tenth of the kick's
+    # level, fall under the onset threshold but on the grid of the drops' tempo.
+    loop = audiogen.pattern_loop(bpm, 2, ONE_DROP, gains={"hat": 0.1})
+    result = analyse(folder, loop, f"soft-one-drop-{bpm}")
+    assert result.kind == "loop"
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
 @pytest.mark.parametrize(("bpm", "bars"), [(76, 2), (88, 4)])
 def test_a_one_drop_under_hats_as_loud_as_its_rim_is_heard_by_its_kick(folder, bpm, bars):
     # Lo-fi hats as loud as the side-stick fill the body band with accents; the
@@ -262,3 +272,30 @@ def test_a_loop_inside_the_preferred_range_is_not_doubled_out_of_it(folder, soun
     # past 180 BPM, would put them on beats; the preferred range decides instead.
     result = analyse(folder, sound(), f"inside-{bpm}")
     assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
+def _envelope_with(peaks: dict[float, float], seconds: float, frame_rate: float) -> np.ndarray:
+    envelope = np.zeros(round(seconds * frame_rate))
+    for at, height in peaks.items():
+        envelope[round(at * frame_rate)] = height
+    return envelope
+
+
+def test_soft_hits_count_only_when_nearly_all_fall_on_the_grid():
+    frame_rate, bpm = 200.0, 120.0  # Sixteenths of 125 ms.
+    strong = {0.0: 1.0, 1.0: 0.9}
+    on_grid = {0.25: 0.05, 0.5: 0.04, 0.75: 0.05, 1.25: 0.04, 1.5: 0.05}
+    wobble = {0.31: 0.05, 0.44: 0.04, 0.58: 0.05, 0.69: 0.04, 1.21: 0.05}
+
+    def soft_hits(soft):
+        envelope = _envelope_with({**strong, **soft}, 2.0, frame_rate)
+        onsets = rhythm.Onsets(
+            np.array(list(strong)), np.array(list(strong.values())), envelope, frame_rate
+        )
+        return rhythm.soft_hits_on_grid(onsets, bpm)
+
+    assert soft_hits(on_grid) == 5
+    # A held sound's wobble lands a peak or two on the grid by chance, never nearly all.
+    assert soft_hits(wobble) == 0
+    # Under a third of the onset threshold (0.1 of the loudest here) is no hit at all.
+    assert soft_hits(dict.fromkeys(on_grid, 0.02)) == 0
