@@ -15,6 +15,7 @@ from library.music import compatible_keys
 from library.search import BestMatch, search
 from library.vocabulary import PITCH_CLASSES
 
+KEYLESS = ExpressionWrapper(Q(key=""), output_field=BooleanField())
 # Samples without a value (one-shots have no tempo) sort last either way, on
 # both databases (they disagree where NULL goes by default).
 SORTS = {
@@ -24,7 +25,8 @@ SORTS = {
     "name": ["name", "id"],
     "bpm": [F("tempo_bpm").asc(nulls_last=True), "name", "id"],
     "-bpm": [F("tempo_bpm").desc(nulls_last=True), "name", "id"],
-    "key": [F("key").asc(), "scale", "name", "id"],
+    # Keyed samples by key, then one-shots by their note, then the rest.
+    "key": [KEYLESS.asc(), "key", "scale", F("pitch_midi").asc(nulls_last=True), "name", "id"],
     "duration": ["duration", "id"],
     "-duration": [F("duration").desc(), "id"],
     "played": [F("last_played_at").desc(nulls_last=True), F("id").desc()],

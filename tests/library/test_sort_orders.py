@@ -35,3 +35,13 @@ def test_sorting_by_rating_reads_an_index_in_order(user, make_sample, params):
     found = plan(samples)
 
     assert "TEMP B-TREE" not in found and "Sort" not in found, found
+
+
+def test_sorting_by_key_puts_keys_first_then_notes_then_the_rest(user, make_sample):
+    make_sample(user, name="hat")
+    make_sample(user, name="808", pitch_midi=31, pitch_cents=0)
+    make_sample(user, name="stab", key="F", scale="minor")
+    make_sample(user, name="bell", pitch_midi=72, pitch_cents=-5)
+    make_sample(user, name="loop", key="C", scale="major")
+    samples = LibraryFilterForm({"sort": "key"}).filter(Sample.objects.owned_by(user).alive())
+    assert list(samples.values_list("name", flat=True)) == ["loop", "stab", "808", "bell", "hat"]
