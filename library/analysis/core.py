@@ -12,7 +12,8 @@ from library.analysis.measure import Measurements, measure
 
 # Bumped whenever a change makes earlier results incomparable (feature vector, categories);
 # `manage.py analyze --outdated` re-analyses what an older version measured.
-# 11: soft hits on a tempo's grid count towards a loop;
+# 11: soft hits on a tempo's grid count towards a loop, MFCCs that do not move
+# with the level (and the category model trained on them);
 # 10: a one-drop's bar told by its kicks, backbeat rules for drums only, keys
 # from the square roots of their evidence;
 # 9: networks and a linear model vote on categories;

@@ -125,10 +125,21 @@ def mel_power(spec: Spectrogram) -> np.ndarray:
 
 
 def mfcc_stats(mel: np.ndarray, spec: Spectrogram) -> tuple[np.ndarray, np.ndarray]:
-    """Means and standard deviations of 13 MFCCs over the active frames."""
+    """Means and standard deviations of 13 MFCCs over the active frames.
+
+    The log mel powers are taken relative to the loudest, with a floor 100 dB
+    under it: with a floor at a fixed level, a quiet sound's weaker bands sat
+    on it and its MFCCs changed with its level (30 dB down, a tom's moved as
+    far as another drum's).  So the first coefficient is no longer the level
+    but how far the bands sit under the loudest, and the others do not move.
+    """
     if spec.is_silent:
         return np.zeros(N_MFCC), np.zeros(N_MFCC)
-    log_mel = librosa.power_to_db(mel[spec.active].T, amin=1e-10, top_db=None)
+    active = mel[spec.active].T
+    loudest = float(active.max(initial=0.0))
+    log_mel = librosa.power_to_db(
+        active, ref=loudest, amin=max(loudest, 1e-30) * 1e-10, top_db=None
+    )
     coefficients = librosa.feature.mfcc(S=log_mel, n_mfcc=N_MFCC).T
     weights = spec.weights / spec.weights.sum()
     means = weights @ coefficients

@@ -103,6 +103,18 @@ def test_re_encoded_copies_are_the_nearest_neighbours(user, library, add, name):
     assert [score for _, score in results] == sorted((score for _, score in results), reverse=True)
 
 
+@pytest.mark.parametrize("name", ["Claps/clap.wav", "Toms/tom.wav", "Chords/pad.wav"])
+def test_a_quieter_copy_is_the_same_sound(user, library, add, tmp_path, name):
+    # A velocity layer or a normalised copy: 30 dB apart, alike in everything else
+    # (24-bit, so that the copy's quantisation noise is as far under it as the original's).
+    path = tmp_path / "quiet.wav"
+    sf.write(path, library_sounds()[name] * 10 ** (-30 / 20), SR, subtype="PCM_24")
+    quiet = add(user, f"Quiet/{name}", path=path)
+    ((nearest, score), *_) = similar_samples(user, library[name], limit=3)
+    assert nearest == quiet.pk
+    assert score >= 0.8
+
+
 def test_a_kicks_nearest_neighbours_are_mostly_kicks(user, library):
     kick = library["Kicks/kick deep.wav"]
     nearest = Sample.objects.in_bulk(ids_of(similar_samples(user, kick, limit=3)))
