@@ -76,8 +76,9 @@
     event.preventDefault();
     const pad = padOf(hit);
     if (selected && canEdit) {
-      assign(pad, selected.id, selected.name);
-      select(null);
+      const { id, name } = selected;
+      select(null); // First: it clears the status line, which then says where the sample went.
+      assign(pad, id, name);
       return;
     }
     pad.querySelector(".play-button")?.click();

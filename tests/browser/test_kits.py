@@ -79,6 +79,7 @@ def test_build_a_kit_by_dragging_samples_onto_pads(page, kit_page, screenshot):
     page.click(".picker-item:has-text('Hat Closed') .picker-select")
     page.click("#pad-A-15 .pad-hit")
     page.wait_for_selector("#pad-A-15.filled:has-text('Hat Closed')")
+    assert page.locator("#kit-status").inner_text() == "Hat Closed → pad A15"
     page.focus(".picker-item:has-text('Beat 120') .picker-select")
     page.keyboard.press("Enter")
     page.focus("#pad-A-2 .pad-hit")
