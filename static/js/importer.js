@@ -74,6 +74,16 @@
     return line;
   }
 
+  // "25 imported, 1 already in the library, 1 failed": an archive's files by outcome.
+  function archiveSummary(items) {
+    const outcomes = [["imported", "imported"], ["restored", "restored from the trash"], ["duplicate", "already in the library"], ["failed", "failed"]];
+    const parts = outcomes
+      .map(([status, words]) => [items.filter((item) => item.status === status).length, words])
+      .filter(([count]) => count > 0)
+      .map(([count, words]) => `${count} ${words}`);
+    return `${items.length} files in the archive: ${parts.join(", ")}`;
+  }
+
   function showResult(line, answer) {
     const status = line.querySelector(".upload-status");
     line.querySelector("progress").value = 1;
@@ -85,9 +95,7 @@
     const failed = answer.items.filter((item) => item.status === "failed");
     const first = failed[0] || answer.items[0];
     status.className = "upload-status status-" + (first ? first.status : "done");
-    status.textContent = answer.items.length > 1
-      ? `${answer.items.length - failed.length} of ${answer.items.length} files in the archive imported`
-      : (first ? first.message || first.label : "done");
+    status.textContent = answer.items.length > 1 ? archiveSummary(answer.items) : (first ? first.message || first.label : "done");
     if (answer.rows.trim()) {
       document.getElementById("empty-library")?.remove();
       const holder = document.createElement("tbody");

@@ -1,5 +1,7 @@
 """Importing in a real browser: files and a folder go in, analysed rows come out."""
 
+import zipfile
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -68,3 +70,23 @@ def test_upload_a_folder_keeps_its_paths(page, live_server, tmp_path, tasks_inli
         "Pack/Drums/Kicks",
         "Pack/Drums/Hats",
     }
+
+
+def test_an_archive_says_what_became_of_its_files(page, live_server, tmp_path, tasks_inline):
+    kick = write_audio(tmp_path / "Kick.wav", audiogen.kick())
+    archive = tmp_path / "pack.zip"
+    with zipfile.ZipFile(archive, "w") as pack:
+        pack.write(kick, "Pack/Kick.wav")  # Imported first, alone: then already in the library.
+        pack.write(write_audio(tmp_path / "Snare.wav", audiogen.snare()), "Pack/Snare.wav")
+        pack.write(write_audio(tmp_path / "Hat.wav", audiogen.closed_hat()), "Pack/Hat.wav")
+        pack.writestr("Pack/broken.wav", b"not audio at all")
+    log_in(page, live_server)
+    page.set_input_files("input[type=file]:not([webkitdirectory])", str(kick))
+    page.wait_for_selector("#uploads li:has-text('Import finished')")
+
+    page.set_input_files("input[type=file]:not([webkitdirectory])", str(archive))
+    line = page.locator("#uploads li", has_text="pack.zip")
+    line.locator(".upload-status:has-text('files in the archive')").wait_for()
+    assert line.locator(".upload-status").inner_text() == (
+        "4 files in the archive: 2 imported, 1 already in the library, 1 failed"
+    )
