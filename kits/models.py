@@ -273,10 +273,15 @@ class Kit(models.Model):
         )
 
     def proposal(self) -> tuple[float | None, str, str]:
-        """Tempo and key proposed from the kit's loops: median tempo, most common key."""
+        """Tempo and key proposed from the kit's loops (median tempo, most common key), where
+        they differ from the kit's own: a kit at its loops' tempo is offered none."""
         values = list(self.loops().values_list("sample__tempo_bpm", "sample__key", "sample__scale"))
         tempo = rules.propose_tempo(bpm for bpm, _key, _scale in values)
         key, scale = rules.propose_key((key, scale) for _bpm, key, scale in values)
+        if tempo and self.tempo_bpm and abs(float(self.tempo_bpm) - tempo) < 0.05:
+            tempo = None
+        if (key, scale) == (self.key, self.scale):
+            key, scale = "", ""
         return tempo, key, scale
 
     def adopt_proposal(self) -> bool:

@@ -112,6 +112,9 @@ def test_proposal_from_loops_folds_tempo_and_takes_the_common_key(user, library)
     assert kit.adopt_proposal() is True
     kit.refresh_from_db()
     assert (kit.tempo_bpm, kit.key, kit.scale) == (90.0, "A", "minor")
+    # Adopted, there is nothing left to propose.
+    assert kit.proposal() == (None, "", "")
+    assert kit.adopt_proposal() is False
 
 
 def test_warnings_on_pads_and_banks(kit, user, make_sample, library):
