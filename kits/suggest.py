@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from core.sp404mk2 import MIN_SAMPLE_SECONDS
 from kits import rules
 from library.models import Sample
 from library.vocabulary import CATEGORY_LABELS, note_name
@@ -66,7 +67,11 @@ def score(sample, role: rules.Role, kit_bpm, kit_key: str, kit_scale: str) -> Su
 
 
 def candidates(kit, role: rules.Role, exclude_ids):
-    """The owner's live samples that could fill a pad of this role, not already in the kit."""
+    """The owner's live samples that could fill a pad of this role, not already in the kit.
+
+    Samples too short for the SP-404MK2 are left out: placed by hand they get a
+    warning, and a proposal should not hand the user one to act on.
+    """
     categories = [*role.primary, *role.secondary]
     condition = Q(category__in=categories)
     if role.loops:
@@ -76,6 +81,7 @@ def candidates(kit, role: rules.Role, exclude_ids):
         .alive()
         .filter(condition)
         .exclude(pk__in=exclude_ids)
+        .exclude(duration__lt=MIN_SAMPLE_SECONDS)
         .defer("search_text")
         .order_by("-is_favorite", "name", "id")[:CANDIDATE_LIMIT]
     )

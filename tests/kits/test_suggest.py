@@ -81,3 +81,10 @@ def test_notes_are_not_judged_without_a_kit_key(user, make_sample):
     kit = Kit.objects.create(owner=user, name="Open")
     (only,) = suggest.suggest(kit, 13)
     assert only.reasons == ["kick"] and only.tuning is None
+
+
+def test_samples_too_short_for_the_sampler_are_never_proposed(kit, library, make_sample, user):
+    make_sample(user, name="Kick Tick", category="kick", duration=0.05, is_favorite=True)
+    assert "Kick Tick" not in names(suggest.suggest(kit, 13))
+    proposal = suggest.fill_bank(kit, "A")
+    assert "Kick Tick" not in {item.sample.name for item in proposal.values()}
