@@ -3,8 +3,10 @@
 import tempfile
 from pathlib import Path
 
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
 from library.forms import SoundSearchForm
 from library.listing import filtered_samples, rows_in_order
@@ -14,9 +16,16 @@ from library.listing import filtered_samples, rows_in_order
 MAX_CLIP_SECONDS = 30
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def sound_search(request):
-    """The samples nearest to the posted sound, within the filters in the query string."""
+    """The samples nearest to the posted sound, within the filters in the query string.
+
+    A results address opened again (a bookmark, a new tab) has no sound to
+    search with: it goes back to the library with the same filters.
+    """
+    if request.method == "GET":
+        query = request.GET.urlencode()
+        return redirect(reverse("library:index") + (f"?{query}" if query else ""))
     form = SoundSearchForm(request.POST, request.FILES)
     context = {"form": form, "samples": [], "scores": {}}
     if form.is_valid():

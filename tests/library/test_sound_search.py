@@ -98,6 +98,12 @@ def test_only_signed_in_users_search_their_own_library(client, client_for, other
     assert search(client_for(other_user), data, "x.flac").context["samples"] == []
 
 
+def test_a_results_address_opened_again_goes_back_to_the_filtered_library(client_for, user):
+    response = client_for(user).get(reverse("library:sound_search"), {"category": "kick"})
+    assert response.status_code == 302
+    assert response.url == reverse("library:index") + "?category=kick"
+
+
 def test_the_library_page_offers_the_search(client_for, user):
     html = client_for(user).get(reverse("library:index")).content.decode()
     assert 'id="sound-search"' in html and 'enctype="multipart/form-data"' in html
