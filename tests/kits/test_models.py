@@ -117,6 +117,14 @@ def test_proposal_from_loops_folds_tempo_and_takes_the_common_key(user, library)
     assert kit.adopt_proposal() is False
 
 
+def test_a_trashed_sample_keeps_its_pad_and_says_so(kit, library):
+    kit.assign("A", 13, library["kick"])
+    library["kick"].move_to_trash()
+    slot = KitLayout.of(kit).slot("A", 13)
+    assert slot.pad is not None
+    assert slot.warnings[0].startswith("In the trash")
+
+
 def test_warnings_on_pads_and_banks(kit, user, make_sample, library):
     kit.assign("A", 1, make_sample(user, duration=0.05))
     kit.assign("A", 2, library["loop_far"])
