@@ -11,7 +11,7 @@ from library.signals import purging, released
 
 @bulk.register("kit", "Add to kit", input_template="kits/bulk_kit_input.html")
 def add_to_kit(request, samples, ids):
-    """Put the selection on the chosen kit's first empty pads, in the list's order."""
+    """Put the selection on the chosen kit's empty pads that suit it, in the list's order."""
     chosen_kit = posted_ids([request.POST.get("kit", "")])
     kit = Kit.objects.owned_by(request.user).filter(pk__in=chosen_kit).first()
     if kit is None:

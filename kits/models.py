@@ -225,7 +225,11 @@ class Kit(models.Model):
         return [target, source]
 
     def add_samples(self, samples) -> tuple[list["KitPad"], list]:
-        """Put samples on the first empty pads, from A1 on, skipping any already on the kit.
+        """Put samples on empty pads that suit them, skipping any already on the kit.
+
+        Each sample takes the first empty pad (bank A first) whose role it is
+        made for (a kick pad 13, a loop pads 1-4: see rules.PAD_ROLES), else one
+        whose role accepts it, else the first empty pad from A1.
 
         Returns (the new pads, the samples left over when the kit is full).
         Concurrent additions to one kit take turns on the kit's row.
@@ -245,7 +249,7 @@ class Kit(models.Model):
             chosen = list(wanted.values())
             pads = KitPad.objects.bulk_create(
                 KitPad(kit=self, bank=bank, pad_number=number, sample=sample)
-                for (bank, number), sample in zip(free, chosen, strict=False)
+                for (bank, number), sample in rules.placements(chosen, free)
             )
             if pads:
                 filled = Q(pk__in=[])

@@ -48,6 +48,29 @@ def role_of(pad_number: int) -> Role:
     return PAD_ROLES[pad_number]
 
 
+def placements(samples, free: list[tuple[str, int]]) -> list[tuple[tuple[str, int], object]]:
+    """(pad, sample) for each sample that fits, in order: the first free pad made for it,
+    else one that accepts it, else the first free pad; ``free`` in bank and pad order."""
+    free = list(free)
+    placed = []
+    for sample in samples:
+        if not free:
+            break
+        made_for = [pad for pad in free if _suits(role_of(pad[1]), sample, secondary=False)]
+        accepting = made_for or [pad for pad in free if _suits(role_of(pad[1]), sample, True)]
+        pad = (accepting or free)[0]
+        free.remove(pad)
+        placed.append((pad, sample))
+    return placed
+
+
+def _suits(role: Role, sample, secondary: bool) -> bool:
+    categories = role.secondary if secondary else role.primary
+    return sample.category in categories or (
+        role.loops and not secondary and is_loop(sample.kind, sample.category)
+    )
+
+
 @dataclass(frozen=True)
 class TempoFit:
     """How a loop's tempo sits against the kit's: same, half or double time, and by how much."""

@@ -197,11 +197,26 @@ def test_add_samples_refuses_another_users_sample_and_adds_nothing(
     assert not kit.pads.exists()
 
 
+def test_added_samples_go_to_the_pads_made_for_them(kit, library, make_sample, user):
+    kicks = [make_sample(user, name=f"Kick {n}", category="kick") for n in range(2)]
+    loop = make_sample(user, name="Break", kind="loop", category="drum_loop")
+    pads, left_over = kit.add_samples([*kicks, loop, library["tom"], make_sample(user, name="Odd")])
+    # Kick pads of banks A and B; a loop pad; a tom on a percussion pad; anything else from A1.
+    assert [(p.bank, p.pad_number) for p in pads] == [
+        ("A", 13),
+        ("B", 13),
+        ("A", 1),
+        ("A", 9),
+        ("A", 2),
+    ]
+    assert left_over == []
+
+
 def test_add_samples_clears_the_removal_notes_of_the_pads_it_fills(kit, library):
-    KitPadRemoval.objects.create(kit=kit, bank="A", pad_number=1, sample_name="Old")
-    KitPadRemoval.objects.create(kit=kit, bank="B", pad_number=1, sample_name="Kept")
+    KitPadRemoval.objects.create(kit=kit, bank="A", pad_number=13, sample_name="Old")
+    KitPadRemoval.objects.create(kit=kit, bank="B", pad_number=13, sample_name="Kept")
     pads, left_over = kit.add_samples([library["kick"], library["snare"]])
-    assert [(p.bank, p.pad_number) for p in pads] == [("A", 1), ("A", 2)] and left_over == []
+    assert [(p.bank, p.pad_number) for p in pads] == [("A", 13), ("A", 14)] and left_over == []
     assert list(kit.removals.values_list("sample_name", flat=True)) == ["Kept"]
 
 
