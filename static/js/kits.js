@@ -55,6 +55,11 @@
     item.classList.add("selected");
     item.querySelector(".picker-select")?.setAttribute("aria-pressed", "true");
     say(`Placing ${selected.name}: choose a pad (Escape cancels).`);
+    // On a phone the picker sits below the pads: bring the message and the pads back
+    // into view, under the sticky top bar.
+    const below = (document.querySelector(".topbar")?.getBoundingClientRect().bottom || 0) + 8;
+    const top = status ? status.getBoundingClientRect().top : below;
+    if (top < below) window.scrollTo({ top: window.scrollY + top - below, behavior: "smooth" });
   }
 
   function openEditor(pad) {

@@ -109,6 +109,16 @@ def test_build_a_kit_by_dragging_samples_onto_pads(page, kit_page, screenshot):
     assert_touch_targets(page)
     screenshot("kit-page-phone")
 
+    # On a phone the picker is far below the pads: selecting brings the pads back.
+    page.locator(".picker-item:has-text('Kick Deep') .picker-select").scroll_into_view_if_needed()
+    page.click(".picker-item:has-text('Kick Deep') .picker-select")
+    page.wait_for_function(
+        "document.getElementById('kit-status').getBoundingClientRect().top"
+        " >= document.querySelector('.topbar').getBoundingClientRect().bottom"
+        " && document.getElementById('kit-status').getBoundingClientRect().bottom < innerHeight"
+    )
+    assert page.locator("#kit-status").inner_text().startswith("Placing Kick Deep")
+
 
 def test_pad_editor_sets_options_and_clears(page, kit_page):
     kit = kit_page
