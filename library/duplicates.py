@@ -41,7 +41,7 @@ DUPLICATE_CANDIDATE_DISTANCE = 5.0
 # formed two candidate clusters each, so each would be listed as two groups.
 DUPLICATE_NEIGHBOURS = 8
 EXACT = "identical audio, different file"
-REENCODED = "same audio, different format"
+REENCODED = "same audio, another format or level"  # Decoded samples are compared at unit energy.
 TRIMMED = "same audio after trimming silence"
 LEAST_EXACT_LAST = (EXACT, REENCODED, TRIMMED)
 MAX_SPECTRAL_DIFFERENCE_DB = 3.0

@@ -296,6 +296,14 @@ def test_processed_audio_is_not_the_same_audio(tmp_path, name, process):
     )
 
 
+def test_a_quieter_copy_in_the_same_format_is_a_duplicate_of_another_level(user, library, add):
+    kick = library_sounds()["Kicks/kick deep.wav"]
+    copy = add(user, "Copies/kick deep quiet.wav", kick * 10 ** (-12 / 20))
+    (group,) = find_duplicates(user)
+    assert group.sample_ids == tuple(sorted([library["Kicks/kick deep.wav"].pk, copy.pk]))
+    assert group.reason == duplicates.REENCODED == "same audio, another format or level"
+
+
 def test_duplicates_without_silence_are_reported_as_a_different_format(user, library, add):
     loop = library_sounds()["Loops/drums 90.wav"]
     copy = add(user, "Copies/drums.mp3", loop)
