@@ -29,7 +29,7 @@ TABLE = {
     "library:audio": (PAGE, "sample"),
     "library:download": (PAGE, "sample"),
     "library:stretched": (PAGE, "sample"),
-    "library:sound_search": (ACTION, None),
+    "library:sound_search": (FORM, None),  # GET goes back to the library.
     "library:played": (ACTION, "sample"),
     "library:add_tag": (ACTION, "sample"),
     "library:remove_tag": (ACTION, "sample"),
