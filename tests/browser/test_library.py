@@ -183,3 +183,19 @@ def test_bulk_add_to_kit_shows_the_kit_menu_and_fills_pads(uploaded, live_server
         "Kick Deep",
         "Snare Crack",
     }
+
+
+def test_a_long_unbroken_tag_does_not_widen_a_phone_page(uploaded, live_server):
+    page = uploaded
+    tag = "dustylofivinylcracklefromthefleamarketcrateofnineteenseventyfour"  # 64 characters
+    page.click("#sample-rows a:has-text('Kick Deep')")
+    page.fill("#id_tag_name", tag)
+    page.click("#sample-tags button:has-text('Add')")
+    page.wait_for_selector(f"#sample-tags li:has-text('{tag}')")
+    page.set_viewport_size({"width": 390, "height": 844})
+    for address in (page.url, f"{live_server.url}/", f"{live_server.url}/tags/"):
+        page.goto(address)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{address} scrolls sideways by {overflow}px"
