@@ -394,13 +394,8 @@ class KitPad(models.Model):
     def warnings(self, kit_bpm=None) -> list[str]:
         """What the SP-404MK2 would refuse or mangle, or why the sample clashes with the kit."""
         sample = self.sample
-        # A trashed sample keeps its pad (and goes into exports) until the trash is emptied.
-        trashed = (
-            ["In the trash: it leaves the kit when the trash is emptied"]
-            if sample.deleted_at
-            else []
-        )
-        return trashed + rules.pad_warnings(
+        return rules.pad_warnings(
+            trashed=sample.deleted_at is not None,
             duration=sample.duration,
             kind=sample.kind,
             category=sample.category,

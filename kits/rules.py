@@ -56,9 +56,11 @@ def placements(samples, free: list[tuple[str, int]]) -> list[tuple[tuple[str, in
     for sample in samples:
         if not free:
             break
-        made_for = [pad for pad in free if _suits(role_of(pad[1]), sample, secondary=False)]
-        accepting = made_for or [pad for pad in free if _suits(role_of(pad[1]), sample, True)]
-        pad = (accepting or free)[0]
+        for secondary in (False, True):
+            fitting = [pad for pad in free if _suits(role_of(pad[1]), sample, secondary)]
+            if fitting:
+                break
+        pad = (fitting or free)[0]
         free.remove(pad)
         placed.append((pad, sample))
     return placed
@@ -142,9 +144,10 @@ def is_loop(kind: str, category: str) -> bool:
     return kind == "loop" or category in LOOP_CATEGORIES
 
 
-def pad_warnings(*, duration, kind, category, tempo_bpm, kit_bpm) -> list[str]:
+def pad_warnings(*, duration, kind, category, tempo_bpm, kit_bpm, trashed=False) -> list[str]:
     """Why the unit would refuse or mangle this sample, or why it would not sit in the kit."""
-    warnings = []
+    # A trashed sample keeps its pad (and goes into exports) until the trash is emptied.
+    warnings = ["In the trash: it leaves the kit when the trash is emptied"] if trashed else []
     if duration is not None and duration < MIN_DURATION:
         warnings.append("Shorter than 100 ms: the SP-404MK2 may refuse it")
     if duration is not None and duration > MAX_SAMPLE_SECONDS:

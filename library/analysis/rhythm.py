@@ -176,13 +176,13 @@ def soft_hits_on_grid(onsets: Onsets, bpm: float) -> int:
     chord's wobble puts some peaks on any grid by chance (three in ten within
     its window), never nearly all.  The grid starts at the first onset.
     """
+    if onsets.times.size == 0 or bpm <= 0:
+        return 0
     envelope = onsets.envelope
     threshold = onset_threshold(envelope)
     peaks = _peaks(envelope, onsets.frame_rate)
     level = envelope[peaks]
     soft = peaks[(level >= SOFT_ONSET_SHARE * threshold) & (level < threshold)]
-    if onsets.times.size == 0 or bpm <= 0:
-        return 0
     since = soft / onsets.frame_rate - onsets.times.min()
     since = since[since > 0]
     if since.size == 0:
