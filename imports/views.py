@@ -53,7 +53,7 @@ def upload(request):
     except ImportRejected as rejection:
         messages.error(request, str(rejection))
         return redirect("library:index")
-    name = files[0].name if len(files) == 1 else f"{len(files)} files"
+    name = files[0].name if len(files) == 1 else f"{files[0].name} and {len(files) - 1} more"
     batch = Batch.objects.start(
         request.user, source=Batch.Source.UPLOAD, name=name, total_files=len(files)
     )

@@ -12,6 +12,14 @@
   const list = document.getElementById("uploads");
   const rows = document.getElementById("sample-rows");
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+
+  // A batch is named after what was dropped: the one file, the one folder, or the first file and a count.
+  const batchName = (files) => {
+    if (files.length === 1) return files[0].path;
+    const tops = new Set(files.map((item) => (item.path.includes("/") ? item.path.split("/")[0] : "")));
+    if (tops.size === 1 && !tops.has("")) return `${[...tops][0]} (${files.length} files)`;
+    return `${files[0].path.split("/").pop()} and ${files.length - 1} more`;
+  };
   form.classList.add("js");
 
   function wanted(path) {
@@ -124,7 +132,7 @@
     const start = new FormData();
     start.append("file_count", files.length);
     start.append("total_bytes", files.reduce((sum, item) => sum + item.file.size, 0));
-    start.append("name", files.length === 1 ? files[0].path : `${files.length} files`);
+    start.append("name", batchName(files));
     let batch;
     try {
       batch = await post(form.dataset.startUrl, start);

@@ -5,6 +5,7 @@ import zipfile
 import pytest
 from django.contrib.auth import get_user_model
 
+from imports.models import Batch
 from library.models import Sample
 from tests import audiogen
 from tests.browser.conftest import assert_no_horizontal_scroll
@@ -39,6 +40,7 @@ def test_upload_files_and_watch_them_analysed(
     page.wait_for_selector("#uploads li:has-text('Import finished')")
     assert page.locator("#sample-rows tr").count() == 3
     assert page.locator("#sample-count").inner_text() == "3"
+    assert Batch.objects.get().name == "Kick Deep.wav and 3 more"
     failed = page.locator("#uploads li", has_text="broken.wav")
     assert "WAV, AIFF, FLAC, MP3" in failed.inner_text() or "decod" in failed.inner_text().lower()
 
@@ -70,6 +72,7 @@ def test_upload_a_folder_keeps_its_paths(page, live_server, tmp_path, tasks_inli
         "Pack/Drums/Kicks",
         "Pack/Drums/Hats",
     }
+    assert Batch.objects.get().name == "Pack (2 files)"
 
 
 def test_an_archive_says_what_became_of_its_files(page, live_server, tmp_path, tasks_inline):

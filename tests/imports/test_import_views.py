@@ -31,6 +31,7 @@ def test_plain_form_upload_imports_every_file_then_shows_the_batch(client_for, u
     assert response.status_code == 302
     assert response["Location"] == reverse("imports:batch_detail", args=[batch.pk])
     assert (batch.status, batch.imported_count, batch.failed_count) == ("completed", 2, 1)
+    assert batch.name == "a.wav and 2 more"
     page = client.get(response["Location"])
     assert b"c.wav" in page.content
     assert b"Failed" in page.content
