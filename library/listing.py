@@ -8,6 +8,7 @@ from collections import defaultdict
 from contextlib import nullcontext
 
 from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.utils.functional import cached_property
 
 from library.filters import LibraryFilterForm
@@ -102,8 +103,18 @@ def sample_page(form, samples, number):
     return page
 
 
+def given_params(request) -> QueryDict:
+    """The query's parameters that hold a value: a filter form sends every field, set or not."""
+    params = QueryDict(mutable=True)
+    for key, values in request.GET.lists():
+        params.setlist(key, [value for value in values if value.strip()])
+    for key in [key for key, values in params.lists() if not values]:
+        del params[key]
+    return params
+
+
 def query_without_page(request) -> str:
-    params = request.GET.copy()
+    params = given_params(request)
     params.pop("page", None)
     return params.urlencode()
 

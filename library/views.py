@@ -6,12 +6,14 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import push_url
 
 from core.polling import page_or_progress
 from library import bulk
 from library.filters import genre_names
 from library.listing import (
     filtered_samples,
+    given_params,
     list_rows,
     query_without_page,
     rows_in_order,
@@ -26,7 +28,9 @@ def index(request):
     """The library: filters, results and the importer; filters swap only the results."""
     form, samples = filtered_samples(request)
     page = sample_page(form, samples, request.GET.get("page"))
+    params = given_params(request)
     context = {
+        "params": params,
         "form": form,
         "page": page,
         "samples": page.object_list,
@@ -43,6 +47,11 @@ def index(request):
     else:
         context["genre_names"] = genre_names(request.user)
     response = TemplateResponse(request, template, context)
+    if request.htmx.target == "results":
+        # The address bar shows the filters that are set, not every empty field.
+        response = push_url(
+            response, f"{request.path}?{params.urlencode()}" if params else request.path
+        )
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
 

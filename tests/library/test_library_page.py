@@ -330,6 +330,18 @@ def test_pagination_keeps_the_filters(client_for, user, make_sample):
     assert second.context["page"].object_list[0].name == "Loop 50"
 
 
+def test_empty_fields_stay_out_of_the_address_and_the_page_links(client_for, user, make_sample):
+    for number in range(60):
+        make_sample(user, name=f"Loop {number:02d}", kind="loop")
+    form = {"q": "", "kind": "loop", "category": "", "bpm_min": " ", "sort": "name", "page": ""}
+    headers = {"HX-Request": "true", "HX-Target": "results"}
+    response = client_for(user).get(URL, form, headers=headers)
+    assert response["HX-Push-Url"] == f"{URL}?kind=loop&sort=name"
+    assert 'href="?kind=loop&amp;sort=name&amp;page=2"' in response.content.decode()
+    cleared = client_for(user).get(URL, {"q": "", "kind": ""}, headers=headers)
+    assert cleared["HX-Push-Url"] == URL
+
+
 @pytest.mark.parametrize("rows", [5, 50])
 def test_list_query_count_is_fixed(
     client_for, user, make_sample, django_assert_max_num_queries, rows
