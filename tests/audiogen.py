@@ -293,6 +293,20 @@ def melodic_loop(root="C", scale="minor", bpm=100.0, bars=2, sr=SR, tail_seconds
     return normalize(buffer)
 
 
+def chord_arpeggio(bpm, degrees=(0, 5, 3, 4), root="D", scale="minor", per_beat=2, sr=SR):
+    """An arpeggio up and down each chord of a progression, one chord a bar, ``per_beat`` notes a beat."""
+    root_midi = 57 + PITCH_CLASSES.index(root)
+    step = 60.0 / bpm / per_beat
+    buffer = np.zeros(round(len(degrees) * 4 * per_beat * step * sr), dtype=np.float64)
+    for bar, degree in enumerate(degrees):
+        low, mid, high = triad(root_midi, scale, degree)
+        figure = (low, mid, high, low + 12, high, mid)
+        for index in range(4 * per_beat):
+            pluck = note(figure[index % len(figure)], step * 2, sr, attack=0.003, ring=step * 2)
+            _place(buffer, pluck, round((bar * 4 * per_beat + index) * step * sr), 0.6)
+    return normalize(buffer)
+
+
 def bass_line(bpm, bars, roots=(36, 41, 43, 39), sr=SR, legato=False) -> np.ndarray:
     """A syncopated bass figure, one root per bar: notes on 1, the "a" of 1, the "and" of 2, 3, 4 and its "and".
 

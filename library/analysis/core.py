@@ -12,13 +12,14 @@ from library.analysis.measure import Measurements, measure
 
 # Bumped whenever a change makes earlier results incomparable (feature vector, categories);
 # `manage.py analyze --outdated` re-analyses what an older version measured.
+# 12: a tonal loop's tempo slows to where its chords change on the bar lines;
 # 11: soft hits on a tempo's grid count towards a loop, MFCCs that do not move
 # with the level (and the category model trained on them);
 # 10: a one-drop's bar told by its kicks, backbeat rules for drums only, keys
 # from the square roots of their evidence;
 # 9: networks and a linear model vote on categories;
 # 8: loops of whole bars, fills; 7: octaves kept in range; 6: learned keys.
-ANALYSIS_VERSION = 11
+ANALYSIS_VERSION = 12
 DEFAULT_TEMPO_RANGE = (70.0, 180.0)
 CHORD_PITCH_CLASSES = 3
 # Descriptors come from the first ten minutes: enough for any sample, and it

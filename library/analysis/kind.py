@@ -71,7 +71,9 @@ def decide(sound: Measurements, name_hint: str, name_kind: str | None, tempo_ran
         # Only drums have a backbeat: in a melody or an arpeggio the "snares"
         # between beats are notes, and the beat level is the pulse's own.
         drums = sound.harmonic_ratio < rhythm.DRUMS_BELOW_HARMONIC_RATIO
-        tempo, tempo_confidence = rhythm.choose_tempo(candidates, sound.onsets if drums else None)
+        tempo, tempo_confidence = rhythm.choose_tempo(
+            candidates, sound.onsets if drums else None, None if drums else sound.chroma
+        )
     probability = loop_probability(sound, tempo)
     kind = "loop" if probability >= 0.5 else "one-shot"
     confidence = 0.5 + abs(probability - 0.5)

@@ -16,8 +16,12 @@ the beat; a crash on the bar line marks only the bar), whose sixteenths
 than six steady onsets; and a level at which the loud kicks (where they stand
 apart in the low band; else the kicks and the snares) come only every other
 bar is too fast.  A fill is heard as a fill: the backbeat is judged in the bar
-where it is clearest.  Only drums have a backbeat: a loop as tonal as a melody
-is left at its first choice.  A tempo from the rhythm alone that
+where it is clearest.  Only drums have a backbeat: in a loop as tonal as a
+melody the harmony has the say instead, as chords change at the bar line: a
+slower octave of the first choice whose bars hold their harmony while it
+changes across their bar lines clearly more than the first choice's is the
+tempo (an arpeggio at 82 is not a pulse at 164 whose chords last two bars),
+and with one chord throughout the first choice stands.  A tempo from the rhythm alone that
 does not fit a whole number of beats into a clear loop is all but ruled out,
 and one that would make the loop shorter than a bar (of three beats) is not
 considered: a one-bar half-time loop is not half a bar at half its tempo.  A
@@ -63,6 +67,9 @@ BAND_EDGES_HZ = (150.0, 2500.0)  # Kick and bass | snare, clap and toms | hats a
 BODY_BAND = 1  # Column of band_strengths for 150-2500 Hz; 0 is below, 2 above.
 OCTAVE_FLOOR = 0.3  # Share of the best score an octave needs for the backbeat to choose it.
 MAX_OFFBEAT_SHARE = 0.5
+# How much more alike (cosine of half-bar pitch classes) a bar's halves must be
+# than the halves either side of its bar lines, over the first choice's, to move there.
+HARMONY_MARGIN = 0.1
 MAX_ONSETS_PER_BEAT = 6  # Steady onsets per beat at most: sixteenth-note triplets.
 SWING_DELAYS = (0.1, 0.2, 0.3)  # Off-beat sixteenths late by this share of a step: swing 55-65 %.
 ACCENT_SHARE = 0.5  # An accent is an onset at least half as strong as the loudest.
@@ -461,9 +468,11 @@ def steady(times: np.ndarray) -> bool:
 
 
 def choose_tempo(
-    candidates: list[Tempo], onsets: Onsets | None = None
+    candidates: list[Tempo], onsets: Onsets | None = None, harmony=None
 ) -> tuple[Tempo | None, float]:
-    """The fastest nearly-best hypothesis, moved to where the backbeat puts the beat; and a confidence (0..1)."""
+    """The fastest nearly-best hypothesis, moved to where the backbeat (of drums, ``onsets``)
+    or the chord changes (of tonal loops, ``harmony``: spectral.PitchClasses) put the beat;
+    and a confidence (0..1)."""
     if not candidates:
         return None, 0.0
     best = max(candidate.score for candidate in candidates)
@@ -476,6 +485,8 @@ def choose_tempo(
     if onsets is not None and onsets.band_strengths is not None:
         chosen = follow_backbeat(chosen, candidates, best, onsets)
         chosen = accent_every_bar(chosen, candidates, onsets)
+    elif harmony is not None and harmony.frames is not None:
+        chosen = follow_harmony(chosen, candidates, best, harmony)
     rivals = [c.score for c in candidates if abs(math.log2(c.bpm / chosen.bpm)) > 0.05]
     ambiguity = min(1.0, max(rivals, default=0.0) / chosen.score) if chosen.score > 0 else 1.0
     # The pulse is as clear as at the octave where it repeats best: the backbeat
@@ -561,6 +572,60 @@ def accent_every_bar(chosen: Tempo, candidates: list[Tempo], onsets: Onsets) -> 
         and sixteenths_fit(onsets, c.bpm) >= LOOP_GRID_FIT
     ]
     return max(half, key=lambda candidate: candidate.score, default=chosen)
+
+
+def follow_harmony(chosen: Tempo, candidates: list[Tempo], best: float, harmony) -> Tempo:
+    """A slower octave of ``chosen`` at whose bar lines the chords change, if one stands out.
+
+    ``chosen`` is the fastest level that repeats nearly as well as the best, so
+    an arpeggio's eighths can pass for a beat whose chords last two bars; the
+    harmony only ever slows it down, as chords changing twice a bar are as
+    common as once.  Only whole-bar hypotheses inside the preferred range with a
+    fair score compete, and one only wins by HARMONY_MARGIN: a loop of one chord
+    tells no level from another and keeps ``chosen``.
+    """
+    octaves = [
+        c
+        for c in candidates
+        if c.bars
+        and _inside(c)
+        and c.score >= OCTAVE_FLOOR * best
+        and _octave_apart(c.bpm, chosen.bpm)
+        and c.bpm <= chosen.bpm
+    ]
+    contrasts = {
+        c.bpm: bar_line_contrast(harmony.frames, harmony.frame_rate, c.bpm) for c in octaves
+    }
+    standing = contrasts.get(chosen.bpm)
+    if standing is None:
+        return chosen
+    rivals = [
+        c
+        for c in octaves
+        if contrasts[c.bpm] is not None and contrasts[c.bpm] > standing + HARMONY_MARGIN
+    ]
+    return max(rivals, key=lambda candidate: contrasts[candidate.bpm], default=chosen)
+
+
+def bar_line_contrast(frames: np.ndarray, frame_rate: float, bpm: float) -> float | None:
+    """How much more alike a bar's two halves are than the halves either side of a bar line.
+
+    Pitch classes are summed over each half bar from the file's start (where a
+    loop starts on its downbeat) and compared by cosine; the loop plays round,
+    so the last bar's end meets the first bar's start.  None under two bars.
+    """
+    half = 120 / bpm * frame_rate
+    count = math.floor(frames.shape[0] / (2 * half) + BAR_SLACK)
+    if count < 2:
+        return None
+    edges = np.minimum(np.round(np.arange(2 * count + 1) * half).astype(int), frames.shape[0])
+    halves = np.add.reduceat(frames, edges[:-1], axis=0)
+    norms = np.linalg.norm(halves, axis=1)
+    if np.any(norms <= 0):
+        return None
+    halves = halves / norms[:, None]
+    alike = np.sum(halves * np.roll(halves, -1, axis=0), axis=1)  # Each half with the next.
+    return float(alike[0::2].mean() - alike[1::2].mean())
 
 
 def _kicks_stand_apart(low: np.ndarray) -> bool:

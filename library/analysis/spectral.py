@@ -173,7 +173,8 @@ class PitchClasses:
     energy in frames whose best-fitting triad is each of the 12 major then 12 minor ones,
     ``changes``, how often the sound moves from one of those triads to another
     (24 x 24, from row to column, the last back to the first as a loop plays round),
-    and ``bass_changes``, the same for the bass note's pitch class (12 x 12).
+    and ``bass_changes``, the same for the bass note's pitch class (12 x 12);
+    ``frames`` keeps the tuned pitch classes frame by frame, ``frame_rate`` a second.
     """
 
     overall: np.ndarray
@@ -184,6 +185,8 @@ class PitchClasses:
     chords: np.ndarray
     changes: np.ndarray
     bass_changes: np.ndarray
+    frames: np.ndarray | None = None
+    frame_rate: float = 0.0
 
 
 def _triad_templates() -> np.ndarray:
@@ -254,6 +257,8 @@ def chroma(spec: Spectrogram, tonal: np.ndarray) -> PitchClasses:
         chords,
         chord_changes(per_frame),
         bass_changes(lowest, bass_weight),
+        per_frame,
+        spec.frame_rate,
     )
 
 

@@ -274,6 +274,29 @@ def test_a_loop_inside_the_preferred_range_is_not_doubled_out_of_it(folder, soun
     assert result.bpm == pytest.approx(bpm, abs=0.5)
 
 
+@pytest.mark.parametrize(("bpm", "per_beat"), [(78, 2), (84, 2), (150, 2), (164, 2), (140, 1)])
+def test_a_tonal_loop_is_read_at_the_level_where_its_chords_change_each_bar(folder, bpm, per_beat):
+    # The same stream of notes is eighths at 78 or quarters at 156; the chords,
+    # changing on each bar line and not half-way through a bar, tell which.
+    audio = audiogen.chord_arpeggio(bpm, per_beat=per_beat)
+    result = analyse(folder, audio, f"chord-arpeggio-{bpm}-{per_beat}")
+    assert result.kind == "loop"
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
+def test_bar_line_contrast_needs_chords_that_change_on_the_bar_lines():
+    frame_rate, half = 40.0, 20  # Frames in half a bar.
+    bpm = 120 * frame_rate / half
+    fifths = [np.eye(12)[[root]] + np.eye(12)[[(root + 7) % 12]] for root in (0, 2, 4, 6)]
+    one_chord = np.tile(fifths[0], (8 * half, 1))
+    per_bar = np.concatenate([np.tile(chord, (2 * half, 1)) for chord in fifths])
+    per_half_bar = np.concatenate([np.tile(chord, (half, 1)) for chord in fifths * 2])
+    assert rhythm.bar_line_contrast(one_chord, frame_rate, bpm) == pytest.approx(0.0)
+    assert rhythm.bar_line_contrast(per_half_bar, frame_rate, bpm) == pytest.approx(0.0)
+    assert rhythm.bar_line_contrast(per_bar, frame_rate, bpm) > 0.5
+    assert rhythm.bar_line_contrast(per_bar[: 3 * half], frame_rate, bpm) is None  # Under 2 bars.
+
+
 def _envelope_with(peaks: dict[float, float], seconds: float, frame_rate: float) -> np.ndarray:
     envelope = np.zeros(round(seconds * frame_rate))
     for at, height in peaks.items():
