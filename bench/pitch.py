@@ -8,22 +8,27 @@ with fluidsynth, and freepats' multi-sampled patches, whose file names carry the
 played note ("Acoustic Grand Piano C4.wav", "024_Nylon_Guitar_D5.wav"). Each is
 analysed as the app would (`library.analysis.analyze`, with its name), and its
 pitch compared with the note: the right note within 50 cents, the error in
-cents, the notes given no pitch, and the drums given one.
+cents, the notes given no pitch, and the drums given one. Then the other side:
+chord hits, the first chord of each of bench/corpus_keys.py's chord loops (alone
+or over a bass) cut to a one-shot, which should get a key and no note.
 """
 
 import argparse
 import re
 import sys
+import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import category_sources  # noqa: E402
+import corpus_keys  # noqa: E402
 
 from library.analysis import analyze  # noqa: E402
 from library.vocabulary import PITCH_CLASSES  # noqa: E402
@@ -79,10 +84,48 @@ def pitch_figures(cache_dir: Path | None = None) -> dict:
     figures["drums given a pitch"] = {
         label: f"{drums_pitched[label]} of {drums[label]}" for label in sorted(drums)
     }
+    figures["chord hits"] = chord_hits()
     print("Wrong notes (more than 50 cents off the played note):")
     for line in wrong:
         print(f"  {line}")
     return figures
+
+
+def chord_hits() -> dict:
+    """Of the key corpus's first chords cut to one-shots, how many get a note, a key or neither.
+
+    By pattern (chords alone, chords over a bass) and scale; loops of one or
+    two bars change chord each beat or two, longer ones each bar, and a hit is
+    cut at the chord's end or after two beats, with a 10 ms fade.
+    """
+    outcomes = Counter()
+    with tempfile.TemporaryDirectory() as folder:
+        for index, loop in enumerate(corpus_keys.build()):
+            if loop.pattern not in ("chords", "chords+bass"):
+                continue
+            audio, rate = sf.read(loop.path, dtype="float32", always_2d=True)
+            beats = min(2, 4 * loop.bars / (4 * max(1, loop.bars // 4)))
+            hit = audio[: int(beats * 60 / loop.bpm * rate)].copy()
+            fade = min(len(hit), int(0.01 * rate))
+            hit[len(hit) - fade :] *= np.linspace(1.0, 0.0, fade)[:, None]
+            path = Path(folder) / f"hit {index}.wav"
+            sf.write(path, hit, rate)
+            result = analyze(path, name_hint="hit.wav")
+            if result.kind != "one-shot":
+                outcome = "loop"
+            else:
+                outcome = (
+                    "note" if result.pitch_midi is not None else "key" if result.key else "neither"
+                )
+            outcomes[loop.pattern, loop.scale, outcome] += 1
+    return {
+        f"{pattern}, {scale}": {
+            outcome: outcomes[pattern, scale, outcome]
+            for outcome in ("key", "note", "neither", "loop")
+        }
+        for pattern in ("chords", "chords+bass")
+        for scale in ("major", "minor")
+    }
 
 
 def report(figures: dict) -> None:
@@ -90,7 +133,7 @@ def report(figures: dict) -> None:
     print(f"  {'source':10s} {'notes':>6s} {'right':>7s} {'no pitch':>9s} {'wrong':>7s}"
           f" {'median':>7s} {'p90':>5s}")  # fmt: skip
     for source, row in figures.items():
-        if source == "drums given a pitch":
+        if source in ("drums given a pitch", "chord hits"):
             continue
         print(
             f"  {source:10s} {row['notes']:6d} {row['right note']:7.1%} {row['no pitch']:9.1%}"
@@ -99,6 +142,12 @@ def report(figures: dict) -> None:
         )
     print("  drums given a pitch (kicks and toms may have one; the rest never do):")
     print("   ", ", ".join(f"{k} {v}" for k, v in figures["drums given a pitch"].items()))
+    print("\nChord hits cut from the key corpus (a chord has a key, not a note)")
+    for group, row in figures["chord hits"].items():
+        total = sum(row.values())
+        print(f"  {group:20s} {total:4d}  " + "  ".join(
+            f"{outcome} {count / max(total, 1):6.1%}" for outcome, count in row.items()
+        ))  # fmt: skip
 
 
 def main() -> None:

@@ -193,6 +193,16 @@ def note(midi, seconds, sr=SR, attack=0.005, ring=None, harmonics=8) -> np.ndarr
     return (tone * envelope * release).astype(np.float32)
 
 
+def bright_note(midi, seconds=1.5, sr=SR) -> np.ndarray:
+    """A brass- or reed-like note: its third and fifth harmonics as loud as its fundamental."""
+    t = times(seconds, sr)
+    f0 = midi_to_hz(midi)
+    levels = (1.0, 0.5, 1.0, 0.4, 1.2, 0.4)
+    tone = sum(level * np.sin(2 * np.pi * f0 * k * t) for k, level in enumerate(levels, 1))
+    envelope = np.minimum(t / 0.03, 1.0) * np.minimum((seconds - t) / 0.05, 1.0)
+    return normalize(tone * envelope)
+
+
 def bass_note(midi=33, seconds=1.5, sr=SR) -> np.ndarray:
     """A sustained bass note (A1 by default)."""
     return normalize(note(midi, seconds, sr, attack=0.01, harmonics=5))

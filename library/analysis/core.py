@@ -12,7 +12,8 @@ from library.analysis.measure import Measurements, measure
 
 # Bumped whenever a change makes earlier results incomparable (feature vector, categories);
 # `manage.py analyze --outdated` re-analyses what an older version measured.
-# 12: a tonal loop's tempo slows to where its chords change on the bar lines;
+# 12: a tonal loop's tempo slows to where its chords change on the bar lines, a
+# note whose own harmonics make three pitch classes gets its note;
 # 11: soft hits on a tempo's grid count towards a loop, MFCCs that do not move
 # with the level (and the category model trained on them);
 # 10: a one-drop's bar told by its kicks, backbeat rules for drums only, keys
@@ -192,12 +193,14 @@ def _descriptors(sound: Measurements) -> dict:
 def _pitch(signal, sound: Measurements, kind_found: str, category: str) -> pitch.Pitch | None:
     if sound.silent or kind_found != "one-shot" or not categories.may_have_pitch(category):
         return None
-    # Three pitch classes or more is a chord (a stab, a progression over a bass), which
-    # has a key: the bass alone would read as a note. 5% of recorded single notes
-    # show three too (a strong fifth and third harmonic) and go without a note.
-    if sound.pitch_classes >= CHORD_PITCH_CLASSES:
-        return None
-    return pitch.estimate(signal, ANALYSIS_RATE)
+    found = pitch.estimate(signal, ANALYSIS_RATE)
+    if found is None or sound.pitch_classes < CHORD_PITCH_CLASSES:
+        return found
+    # Three pitch classes or more: a chord (a stab, a progression over a bass),
+    # which has a key, where somewhere a class sounds that none of the note's low
+    # harmonics reach; or one note whose third and fifth harmonics sound nearly as
+    # strongly as it (brass, reeds, a saw), all its own.
+    return found if pitch.harmonics_explain(sound.chroma.frames, found.midi) else None
 
 
 def _key(sound: Measurements, category: str) -> tonality.Key:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import librosa
 import numpy as np
 
+from library.analysis import spectral
 from library.vocabulary import note_name
 
 FMIN_HZ, FMAX_HZ = 25.0, 4200.0  # From below the lowest 808 note (G0, 24.5 Hz) to C8.
@@ -73,6 +74,34 @@ def estimate(signal: np.ndarray, sample_rate: int) -> Pitch | None:
     heard = 440.0 * 2 ** (float(np.median(semitones[agreeing])) / 12)
     hz = _harmonic_peak(window, sample_rate, heard)
     return None if hz is None else from_hz(hz)
+
+
+# Pitch classes of a note's first six harmonics, in semitones above it: the
+# octaves, the fifth (3rd and 6th) and the major third (5th, 14 cents flat).
+HARMONIC_CLASSES = (0, 4, 7)
+STRONG_CLASS = 0.4  # Of the strongest pitch class, as measure.count_pitch_classes counts.
+
+
+def harmonics_explain(frames: np.ndarray | None, midi: int) -> bool:
+    """Whether, all through a sound, every strong pitch class is a low harmonic of ``midi``.
+
+    ``frames`` holds pitch classes (C first) frame by frame, read a block at a
+    time (spectral.blocks) where the sound is loud enough to count.  A minor or
+    seventh chord holds a class no single note's low harmonics reach, and a
+    progression moves to chords that do (the IV over a I); a major triad over
+    its root's bass does not, and reads as that bass note.
+    """
+    if frames is None or not frames.any():
+        return True
+    heard = spectral.blocks(frames)
+    energy = heard.sum(axis=1)
+    if not energy.any():
+        heard, energy = frames, frames.sum(axis=1)  # Under one block: the frames themselves.
+    heard = heard[energy >= spectral.CHANGE_MIN_ENERGY * energy.max()]
+    strong = heard >= STRONG_CLASS * heard.max(axis=1, keepdims=True)
+    foreign = np.ones(12, dtype=bool)
+    foreign[[(midi + step) % 12 for step in HARMONIC_CLASSES]] = False
+    return not strong[:, foreign].any()
 
 
 def _after_attack(signal: np.ndarray, sample_rate: int) -> np.ndarray | None:

@@ -264,19 +264,20 @@ def chroma(spec: Spectrogram, tonal: np.ndarray) -> PitchClasses:
 
 def chord_changes(per_frame: np.ndarray) -> np.ndarray:
     """Shares of the moves between best-fitting triads, block by block (see PitchClasses)."""
-    blocks = _blocks(per_frame)
-    return _moves(np.argmax(blocks @ TRIADS.T, axis=1), blocks.sum(axis=1), 24)
+    grouped = blocks(per_frame)
+    return _moves(np.argmax(grouped @ TRIADS.T, axis=1), grouped.sum(axis=1), 24)
 
 
 def bass_changes(lowest: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Shares of the moves between bass notes' pitch classes, block by block (see PitchClasses)."""
     per_frame = np.zeros((lowest.size, 12))
     per_frame[np.arange(lowest.size), lowest % 12] = weight
-    blocks = _blocks(per_frame)
-    return _moves(np.argmax(blocks, axis=1), blocks.sum(axis=1), 12)
+    grouped = blocks(per_frame)
+    return _moves(np.argmax(grouped, axis=1), grouped.sum(axis=1), 12)
 
 
-def _blocks(per_frame: np.ndarray) -> np.ndarray:
+def blocks(per_frame: np.ndarray) -> np.ndarray:
+    """Frames summed CHANGE_BLOCK_FRAMES at a time (a last, partial block left out)."""
     count = per_frame.shape[0] // CHANGE_BLOCK_FRAMES
     trimmed = per_frame[: count * CHANGE_BLOCK_FRAMES]
     return trimmed.reshape(count, CHANGE_BLOCK_FRAMES, per_frame.shape[1]).sum(axis=1)

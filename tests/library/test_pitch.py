@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from library.analysis import ANALYSIS_RATE, analyze, pitch
 from library.analysis.decoding import analysis_signal
+from library.analysis.measure import measure
 from library.vocabulary import note_name
 from tests import audiogen
 
@@ -58,6 +59,28 @@ def test_a_one_shot_note_gets_a_pitch_instead_of_a_key(tmp_path):
     result = analyze(path)
     assert (result.kind, result.pitch, result.pitch_midi) == ("one-shot", "F1", 29)
     assert abs(result.pitch_cents) <= 10 and result.key is None
+
+
+@pytest.mark.parametrize("midi", [48, 60, 67])
+def test_a_note_whose_third_and_fifth_harmonics_ring_loud_gets_a_pitch_not_a_key(tmp_path, midi):
+    audio = audiogen.bright_note(midi, 1.5, SR)
+    assert measure(analysis_signal(audio.astype(np.float32), SR), ANALYSIS_RATE).pitch_classes >= 3
+    result = analyze(audiogen.write(tmp_path / f"take {midi}.wav", audio, SR))
+    assert (result.kind, result.pitch_midi, result.key) == ("one-shot", midi, None)
+
+
+def test_every_strong_pitch_class_must_be_the_notes_own_all_through():
+    def frames(*moments):  # Pitch classes (C first) held for 16 frames each.
+        rows = [np.bincount(classes, minlength=12).astype(float) for classes in moments]
+        return np.repeat(np.array(rows), 16, axis=0)
+
+    c_note = [0, 4, 7]  # C, its third (5th harmonic) and fifth (3rd and 6th).
+    assert pitch.harmonics_explain(frames(c_note, c_note), 48)
+    assert not pitch.harmonics_explain(frames(c_note, c_note), 50)  # Not a D's.
+    assert not pitch.harmonics_explain(frames([0, 3, 7]), 48)  # C minor: E flat is foreign.
+    assert not pitch.harmonics_explain(frames(c_note, [5, 9, 0], c_note), 48)  # I-IV-I.
+    whisper = np.vstack([frames(c_note) * 100, frames([5])])  # F far under the threshold.
+    assert pitch.harmonics_explain(whisper, 48)
 
 
 def test_a_held_chord_keeps_a_key_and_gets_no_pitch(tmp_path):
