@@ -94,7 +94,8 @@ def pitch_figures(cache_dir: Path | None = None) -> dict:
 def chord_hits() -> dict:
     """Of the key corpus's first chords cut to one-shots, how many get a note, a key or neither.
 
-    By pattern (chords alone, chords over a bass) and scale; loops of one or
+    By pattern (chords alone, chords over a bass) and the loop's scale (a major
+    key's loop may open on its ii, a minor triad); loops of one or
     two bars change chord each beat or two, longer ones each bar, and a hit is
     cut at the chord's end or after two beats, with a 10 ms fade.
     """
@@ -104,6 +105,8 @@ def chord_hits() -> dict:
             if loop.pattern not in ("chords", "chords+bass"):
                 continue
             audio, rate = sf.read(loop.path, dtype="float32", always_2d=True)
+            # compose() plays a progression of four chords once in loops of up
+            # to four bars, and twice in eight: beats per chord as it does.
             beats = min(2, 4 * loop.bars / (4 * max(1, loop.bars // 4)))
             hit = audio[: int(beats * 60 / loop.bpm * rate)].copy()
             fade = min(len(hit), int(0.01 * rate))
@@ -119,7 +122,7 @@ def chord_hits() -> dict:
                 )
             outcomes[loop.pattern, loop.scale, outcome] += 1
     return {
-        f"{pattern}, {scale}": {
+        f"{pattern}, {scale} key": {
             outcome: outcomes[pattern, scale, outcome]
             for outcome in ("key", "note", "neither", "loop")
         }
@@ -145,7 +148,7 @@ def report(figures: dict) -> None:
     print("\nChord hits cut from the key corpus (a chord has a key, not a note)")
     for group, row in figures["chord hits"].items():
         total = sum(row.values())
-        print(f"  {group:20s} {total:4d}  " + "  ".join(
+        print(f"  {group:24s} {total:4d}  " + "  ".join(
             f"{outcome} {count / max(total, 1):6.1%}" for outcome, count in row.items()
         ))  # fmt: skip
 

@@ -107,14 +107,13 @@ def given_params(request) -> QueryDict:
     """The query's parameters that hold a value: a filter form sends every field, set or not."""
     params = QueryDict(mutable=True)
     for key, values in request.GET.lists():
-        params.setlist(key, [value for value in values if value.strip()])
-    for key in [key for key, values in params.lists() if not values]:
-        del params[key]
+        if kept := [value for value in values if value.strip()]:
+            params.setlist(key, kept)
     return params
 
 
-def query_without_page(request) -> str:
-    params = given_params(request)
+def query_without_page(params: QueryDict) -> str:
+    params = params.copy()
     params.pop("page", None)
     return params.urlencode()
 

@@ -304,7 +304,7 @@ def melodic_loop(root="C", scale="minor", bpm=100.0, bars=2, sr=SR, tail_seconds
 
 
 def chord_arpeggio(bpm, degrees=(0, 5, 3, 4), root="D", scale="minor", per_beat=2, sr=SR):
-    """An arpeggio up and down each chord of a progression, one chord a bar, ``per_beat`` notes a beat."""
+    """An arpeggio up and down each chord of a progression: a chord a bar, ``per_beat`` notes a beat."""
     root_midi = 57 + PITCH_CLASSES.index(root)
     step = 60.0 / bpm / per_beat
     buffer = np.zeros(round(len(degrees) * 4 * per_beat * step * sr), dtype=np.float64)

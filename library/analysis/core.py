@@ -200,7 +200,11 @@ def _pitch(signal, sound: Measurements, kind_found: str, category: str) -> pitch
     # which has a key, where somewhere a class sounds that none of the note's low
     # harmonics reach; or one note whose third and fifth harmonics sound nearly as
     # strongly as it (brass, reeds, a saw), all its own.
-    return found if pitch.harmonics_explain(sound.chroma.frames, found.midi) else None
+    # The pitch classes are tuned to the file's own reference: a note sung 45
+    # cents sharp may sit in the class above the note it rounds to.
+    neighbours = {found.midi, found.midi + (found.cents > 0) - (found.cents < 0)}
+    explained = any(pitch.harmonics_explain(sound.chroma.frames, midi) for midi in neighbours)
+    return found if explained else None
 
 
 def _key(sound: Measurements, category: str) -> tonality.Key:

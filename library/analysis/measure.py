@@ -122,7 +122,7 @@ def dominant_frequency(spec: spectral.Spectrogram, frames: np.ndarray) -> float:
 def count_pitch_classes(chroma: np.ndarray) -> int:
     """Pitch classes holding at least 40 % of the strongest one: 1 for a note, 3+ for chords."""
     top = chroma.max(initial=0)
-    return int(np.count_nonzero(chroma >= 0.4 * top)) if top > 0 else 0
+    return int(np.count_nonzero(chroma >= spectral.STRONG_CLASS * top)) if top > 0 else 0
 
 
 def bright_envelope(signal: np.ndarray) -> np.ndarray:

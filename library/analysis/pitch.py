@@ -79,7 +79,6 @@ def estimate(signal: np.ndarray, sample_rate: int) -> Pitch | None:
 # Pitch classes of a note's first six harmonics, in semitones above it: the
 # octaves, the fifth (3rd and 6th) and the major third (5th, 14 cents flat).
 HARMONIC_CLASSES = (0, 4, 7)
-STRONG_CLASS = 0.4  # Of the strongest pitch class, as measure.count_pitch_classes counts.
 
 
 def harmonics_explain(frames: np.ndarray | None, midi: int) -> bool:
@@ -98,7 +97,7 @@ def harmonics_explain(frames: np.ndarray | None, midi: int) -> bool:
     if not energy.any():
         heard, energy = frames, frames.sum(axis=1)  # Under one block: the frames themselves.
     heard = heard[energy >= spectral.CHANGE_MIN_ENERGY * energy.max()]
-    strong = heard >= STRONG_CLASS * heard.max(axis=1, keepdims=True)
+    strong = heard >= spectral.STRONG_CLASS * heard.max(axis=1, keepdims=True)
     foreign = np.ones(12, dtype=bool)
     foreign[[(midi + step) % 12 for step in HARMONIC_CLASSES]] = False
     return not strong[:, foreign].any()

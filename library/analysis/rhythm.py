@@ -21,10 +21,10 @@ melody the harmony has the say instead, as chords change at the bar line: a
 slower octave of the first choice whose bars hold their harmony while it
 changes across their bar lines clearly more than the first choice's is the
 tempo (an arpeggio at 82 is not a pulse at 164 whose chords last two bars),
-and with one chord throughout the first choice stands.  A tempo from the rhythm alone that
-does not fit a whole number of beats into a clear loop is all but ruled out,
-and one that would make the loop shorter than a bar (of three beats) is not
-considered: a one-bar half-time loop is not half a bar at half its tempo.  A
+and with one chord throughout the first choice stands.  A tempo from the
+rhythm alone that does not fit a whole number of beats into a clear loop is
+all but ruled out, and one that would make the loop shorter than a bar (of
+three beats) is not considered: a one-bar half-time loop is not half a bar at half its tempo.  A
 sound needs a few real attacks to have a tempo at all: the wobble of a held pad
 or string is no pulse.
 """
@@ -36,6 +36,8 @@ from dataclasses import dataclass
 import librosa
 import numpy as np
 from scipy import ndimage
+
+from library.analysis import spectral
 
 MIN_ONSET_STRENGTH = 0.06  # Share of a full-level attack from silence.
 MIN_ONSET_RELATIVE = 0.1  # ... and of the file's strongest onset.
@@ -468,7 +470,9 @@ def steady(times: np.ndarray) -> bool:
 
 
 def choose_tempo(
-    candidates: list[Tempo], onsets: Onsets | None = None, harmony=None
+    candidates: list[Tempo],
+    onsets: Onsets | None = None,
+    harmony: spectral.PitchClasses | None = None,
 ) -> tuple[Tempo | None, float]:
     """The fastest nearly-best hypothesis, moved to where the backbeat (of drums, ``onsets``)
     or the chord changes (of tonal loops, ``harmony``: spectral.PitchClasses) put the beat;
@@ -574,7 +578,9 @@ def accent_every_bar(chosen: Tempo, candidates: list[Tempo], onsets: Onsets) -> 
     return max(half, key=lambda candidate: candidate.score, default=chosen)
 
 
-def follow_harmony(chosen: Tempo, candidates: list[Tempo], best: float, harmony) -> Tempo:
+def follow_harmony(
+    chosen: Tempo, candidates: list[Tempo], best: float, harmony: spectral.PitchClasses
+) -> Tempo:
     """A slower octave of ``chosen`` at whose bar lines the chords change, if one stands out.
 
     ``chosen`` is the fastest level that repeats nearly as well as the best, so
@@ -593,12 +599,12 @@ def follow_harmony(chosen: Tempo, candidates: list[Tempo], best: float, harmony)
         and _octave_apart(c.bpm, chosen.bpm)
         and c.bpm <= chosen.bpm
     ]
+    standing = bar_line_contrast(harmony.frames, harmony.frame_rate, chosen.bpm)
+    if standing is None:
+        return chosen
     contrasts = {
         c.bpm: bar_line_contrast(harmony.frames, harmony.frame_rate, c.bpm) for c in octaves
     }
-    standing = contrasts.get(chosen.bpm)
-    if standing is None:
-        return chosen
     rivals = [
         c
         for c in octaves
@@ -610,22 +616,27 @@ def follow_harmony(chosen: Tempo, candidates: list[Tempo], best: float, harmony)
 def bar_line_contrast(frames: np.ndarray, frame_rate: float, bpm: float) -> float | None:
     """How much more alike a bar's two halves are than the halves either side of a bar line.
 
-    Pitch classes are summed over each half bar from the file's start (where a
-    loop starts on its downbeat) and compared by cosine; the loop plays round,
-    so the last bar's end meets the first bar's start.  None under two bars.
+    Pitch classes are summed over each half bar of the loop's whole bars from
+    the file's start (where a loop starts on its downbeat; a tail past them is
+    left out) and compared by cosine; the loop plays round, so the last bar's
+    end meets the first bar's start.  A silent half (a rest) compares with
+    nothing.  None under two bars, or with nothing to compare on either side.
     """
     half = 120 / bpm * frame_rate
     count = math.floor(frames.shape[0] / (2 * half) + BAR_SLACK)
     if count < 2:
         return None
     edges = np.minimum(np.round(np.arange(2 * count + 1) * half).astype(int), frames.shape[0])
-    halves = np.add.reduceat(frames, edges[:-1], axis=0)
+    halves = np.add.reduceat(frames[: edges[-1]], edges[:-1], axis=0)
     norms = np.linalg.norm(halves, axis=1)
-    if np.any(norms <= 0):
-        return None
-    halves = halves / norms[:, None]
+    heard = norms > 0
+    halves = halves / np.where(heard, norms, 1.0)[:, None]
     alike = np.sum(halves * np.roll(halves, -1, axis=0), axis=1)  # Each half with the next.
-    return float(alike[0::2].mean() - alike[1::2].mean())
+    both = heard & np.roll(heard, -1)
+    within, across = alike[0::2][both[0::2]], alike[1::2][both[1::2]]
+    if within.size == 0 or across.size == 0:
+        return None
+    return float(within.mean() - across.mean())
 
 
 def _kicks_stand_apart(low: np.ndarray) -> bool:

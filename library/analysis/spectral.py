@@ -202,6 +202,7 @@ def _triad_templates() -> np.ndarray:
 TRIADS = _triad_templates()
 BASS_SHARE = 0.25  # A frame's bass note is its lowest holding this share of its strongest.
 OPENING_SHARE = 1 / 8
+STRONG_CLASS = 0.4  # Share of the strongest pitch class that makes a class count as sounding.
 CHANGE_BLOCK_FRAMES = 8  # Chords are read per 0.19 s, so a passing note is not a change.
 CHANGE_MIN_ENERGY = 0.1  # ... in blocks with this share of the loudest block's energy.
 

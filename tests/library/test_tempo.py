@@ -295,6 +295,14 @@ def test_bar_line_contrast_needs_chords_that_change_on_the_bar_lines():
     assert rhythm.bar_line_contrast(per_half_bar, frame_rate, bpm) == pytest.approx(0.0)
     assert rhythm.bar_line_contrast(per_bar, frame_rate, bpm) > 0.5
     assert rhythm.bar_line_contrast(per_bar[: 3 * half], frame_rate, bpm) is None  # Under 2 bars.
+    # A tail past the whole bars (a fifth of a bar of another chord) is left out.
+    tail = np.tile(fifths[3], (2 * half // 5, 1))
+    with_tail = rhythm.bar_line_contrast(np.vstack([per_bar, tail]), frame_rate, bpm)
+    assert with_tail == pytest.approx(rhythm.bar_line_contrast(per_bar, frame_rate, bpm))
+    # A bar with a rest in its second half still counts through the others.
+    rest = per_bar.copy()
+    rest[3 * half : 4 * half] = 0.0
+    assert rhythm.bar_line_contrast(rest, frame_rate, bpm) > 0.5
 
 
 def _envelope_with(peaks: dict[float, float], seconds: float, frame_rate: float) -> np.ndarray:
