@@ -29,6 +29,8 @@ def index(request):
     form, samples = filtered_samples(request)
     page = sample_page(form, samples, request.GET.get("page"))
     params = given_params(request)
+    if params.get("sort") == "relevance":
+        del params["sort"]  # What no sort means: best match first, newest first without a search.
     context = {
         "params": params,
         "form": form,

@@ -338,8 +338,12 @@ def test_empty_fields_stay_out_of_the_address_and_the_page_links(client_for, use
     response = client_for(user).get(URL, form, headers=headers)
     assert response["HX-Push-Url"] == f"{URL}?kind=loop&sort=name"
     assert 'href="?kind=loop&amp;sort=name&amp;page=2"' in response.content.decode()
-    cleared = client_for(user).get(URL, {"q": "", "kind": ""}, headers=headers)
+    # The sort select always sends a value; its default says nothing.
+    cleared = client_for(user).get(URL, {"q": "", "kind": "", "sort": "relevance"}, headers=headers)
     assert cleared["HX-Push-Url"] == URL
+    searched = client_for(user).get(URL, {"q": "loop", "sort": "relevance"}, headers=headers)
+    assert searched["HX-Push-Url"] == f"{URL}?q=loop"
+    assert searched.context["page"].object_list[0].name.startswith("Loop")
 
 
 @pytest.mark.parametrize("rows", [5, 50])
