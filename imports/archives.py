@@ -95,10 +95,11 @@ def import_archive(
             if not members:
                 raise ImportRejected("The archive holds no audio files.")
             batch.expect_more_files(len(members) - 1)
+            folder = unpacked_folder(display_path, members)
             return [
                 item
                 for group in in_groups(members, lambda info: info.file_size)
-                for item in import_members(batch, archive, group, display_path, progress)
+                for item in import_members(batch, archive, group, folder, progress)
             ]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
         message = "This is not a readable ZIP archive."
@@ -107,13 +108,28 @@ def import_archive(
     return [recorded(batch, Outcome(display_path, BatchItem.Status.FAILED, message), progress)]
 
 
+def unpacked_folder(display_path: str, members: list[zipfile.ZipInfo]) -> str:
+    """The folder the archive's members go into: named after the archive.
+
+    An archive made of one folder of its own name ("Dusty Pack.zip" holding
+    "Dusty Pack/...", as zipping a folder makes it) unpacks beside it as that
+    folder, not inside a second one ("Dusty Pack/Dusty Pack/...").
+    """
+    archive = PurePosixPath(display_path.replace("\\", "/"))
+    names = [info.orig_filename.replace("\\", "/") for info in members]
+    own_folder = f"{archive.stem}/".casefold()
+    if all(name.casefold().startswith(own_folder) for name in names):
+        return str(archive.parent) if str(archive.parent) != "." else ""
+    return str(archive.with_suffix(""))
+
+
 def import_members(
-    batch: Batch, archive: zipfile.ZipFile, members: list, archive_display: str, progress: Progress
+    batch: Batch, archive: zipfile.ZipFile, members: list, unpack_to: str, progress: Progress
 ) -> list[BatchItem]:
     """Unpack archive members to a scratch folder and import them together, each failing alone."""
     with scratch_dir() as folder:
         unpacked = [
-            unpack_member(archive, info, folder, index, archive_display)
+            unpack_member(archive, info, folder, index, unpack_to)
             for index, info in enumerate(members)
         ]
         files = [entry for entry in unpacked if not isinstance(entry, Outcome)]
@@ -123,14 +139,15 @@ def import_members(
 
 
 def unpack_member(
-    archive, info, folder: Path, index: int, archive_display: str
+    archive, info, folder: Path, index: int, unpack_to: str
 ) -> tuple[Path, str] | Outcome:
     """Unpack one archive member into the folder: its path and display path, or why it failed.
 
+    The display path is the member's under ``unpack_to`` (see unpacked_folder).
     The message names no server path.
     """
-    archive_folder = str(PurePosixPath(archive_display).with_suffix(""))
-    display_path = f"{archive_folder}/{info.orig_filename}".replace("\\", "/").replace("\x00", "")
+    display_path = f"{unpack_to}/{info.orig_filename}" if unpack_to else info.orig_filename
+    display_path = display_path.replace("\\", "/").replace("\x00", "")
     reason = unsafe_member_reason(info.orig_filename)
     if reason:
         return Outcome(display_path, BatchItem.Status.FAILED, reason)

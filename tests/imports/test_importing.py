@@ -232,6 +232,27 @@ def test_zip_archives_are_unpacked_with_their_folders(user, tmp_path):
     assert scratch_files() == []
 
 
+def test_an_archive_of_a_folder_of_its_own_name_unpacks_as_that_folder(user, tmp_path):
+    (tmp_path / "in" / "Packs").mkdir(parents=True)
+    write_zip(
+        tmp_path / "in" / "Packs" / "Dusty Pack.zip",
+        {"Dusty Pack/Kicks/k1.wav": wav_bytes(0.3, 100), "dusty pack/s1.wav": wav_bytes(0.3, 200)},
+    )
+    # Another folder inside, or loose files beside it, keep the archive's name.
+    write_zip(
+        tmp_path / "in" / "lofi_v2.zip",
+        {"Loops/k2.wav": wav_bytes(0.3, 300), "lofi_v2 extra/k3.wav": wav_bytes(0.3, 400)},
+    )
+    batch = folder_import(user, tmp_path / "in")
+    assert batch.imported_count == 4
+    assert set(Sample.objects.values_list("source_path", flat=True)) == {
+        "in/Packs/Dusty Pack/Kicks",
+        "in/Packs/dusty pack",
+        "in/lofi_v2/Loops",
+        "in/lofi_v2/lofi_v2 extra",
+    }
+
+
 @pytest.mark.parametrize("evil", ["../escape.wav", "/etc/evil.wav", "a/../../up.wav", "C:/x.wav"])
 def test_zip_entries_that_leave_the_folder_are_refused(user, tmp_path, evil):
     archive = tmp_path / "evil.zip"

@@ -41,6 +41,14 @@ def test_a_linked_zip_is_unpacked(user, http_server):
     assert set(Sample.objects.values_list("source_path", flat=True)) == {"pack/Loops"}
 
 
+def test_a_linked_zip_of_its_own_folder_unpacks_as_that_folder(user, http_server):
+    http_server.routes["/DustyPack.zip"] = Route(
+        zip_bytes({"DustyPack/Loops/a.wav": wav_bytes(0.4, 220)})
+    )
+    import_url(url_batch(user, http_server.url("/DustyPack.zip")))
+    assert set(Sample.objects.values_list("source_path", flat=True)) == {"DustyPack/Loops"}
+
+
 def test_file_name_comes_from_content_disposition_or_the_content(user, http_server):
     http_server.routes["/download?id=7"] = Route(
         wav_bytes(), headers={"Content-Disposition": 'attachment; filename="Snare 07.wav"'}
