@@ -24,9 +24,9 @@ tempo (an arpeggio at 82 is not a pulse at 164 whose chords last two bars),
 and with one chord throughout the first choice stands.  A tempo from the
 rhythm alone that does not fit a whole number of beats into a clear loop is
 all but ruled out, and one that would make the loop shorter than a bar (of
-three beats) is not considered: a one-bar half-time loop is not half a bar at half its tempo.  A
-sound needs a few real attacks to have a tempo at all: the wobble of a held pad
-or string is no pulse.
+three beats) is not considered: a one-bar half-time loop is not half a bar at
+half its tempo.  A sound needs a few real attacks to have a tempo at all: the
+wobble of a held pad or string is no pulse.
 """
 
 import dataclasses
@@ -474,9 +474,11 @@ def choose_tempo(
     onsets: Onsets | None = None,
     harmony: spectral.PitchClasses | None = None,
 ) -> tuple[Tempo | None, float]:
-    """The fastest nearly-best hypothesis, moved to where the backbeat (of drums, ``onsets``)
-    or the chord changes (of tonal loops, ``harmony``: spectral.PitchClasses) put the beat;
-    and a confidence (0..1)."""
+    """The fastest nearly-best hypothesis, moved to where the beat is; and a confidence (0..1).
+
+    The backbeat of drums (``onsets``) or the chord changes of a tonal loop
+    (``harmony``) move it.
+    """
     if not candidates:
         return None, 0.0
     best = max(candidate.score for candidate in candidates)
