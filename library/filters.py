@@ -306,7 +306,7 @@ def folder_filter(folder: str, samples) -> Q:
     without subfolders (one index seek tells) is matched exactly, where the
     folder index holds its samples in tempo order.
     """
-    folder = folder.strip().strip("/")
+    folder = as_stored(folder.strip().strip("/"), samples)
     bounds = (Q(source_path__gte=folder), Q(source_path__lt=f"{folder}0"))
     below = Q(source_path__gte=f"{folder}/", source_path__lt=f"{folder}0")
     # The outer range is one index range; the inner test drops siblings such
@@ -317,6 +317,21 @@ def folder_filter(folder: str, samples) -> Q:
     if not samples.filter(below).exists():
         return Q(source_path=folder)
     return Q(*bounds) & within
+
+
+def as_stored(folder: str, samples) -> str:
+    """The folder as its samples spell it, when typed in another case ("drums/kicks").
+
+    The typed spelling is tried first, through the folder index; only when
+    nothing is stored under it is the folder looked up ignoring case, which
+    reads every sample of the owner.
+    """
+    typed = Q(source_path=folder) | Q(source_path__gte=f"{folder}/", source_path__lt=f"{folder}0")
+    if not folder or samples.filter(typed).exists():
+        return folder
+    spelled = Q(source_path__iexact=folder) | Q(source_path__istartswith=f"{folder}/")
+    stored = samples.filter(spelled).order_by().values_list("source_path", flat=True).first()
+    return stored[: len(folder)] if stored else folder
 
 
 def tag_filter(name: str) -> Q:

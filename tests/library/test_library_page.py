@@ -122,6 +122,10 @@ def test_a_folder_holds_its_subfolders_and_not_its_siblings_however_it_is_read(
         "Drums/Kicks/Deep": {"in Drums/Kicks/Deep"},
         "Loops": {"in Loops"},
         "Drum": set(),
+        # Typed in another case: the folder as stored.
+        "drums/kicks": {"in Drums/Kicks", "in Drums/Kicks/Deep"},
+        "DRUMS 2": {"in Drums 2"},
+        "dRUM": set(),
     }
     for folder, names_in in expected.items():
         assert names(client.get(URL, {"folder": folder, "sort": sort})) == names_in, folder
