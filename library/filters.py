@@ -297,16 +297,17 @@ class Likely(Func):
         super().__init__(condition)
 
 
-def folder_filter(folder: str, samples) -> Q:
+def folder_filter(folder: str, samples, *, respelled: bool = False) -> Q:
     """The folder and everything below it, among `samples`.
 
     A range rather than LIKE: SQLite's LIKE ignores case and so cannot use the
     index; "0" is the character after "/", so the range holds exactly the
     subfolders. A folder of many samples is marked `likely`; one of few
     without subfolders (one index seek tells) is matched exactly, where the
-    folder index holds its samples in tempo order.
+    folder index holds its samples in tempo order. A folder that holds
+    nothing as typed is looked for in another case ("drums/kicks").
     """
-    folder = as_stored(folder.strip().strip("/"), samples)
+    folder = folder.strip().strip("/")
     bounds = (Q(source_path__gte=folder), Q(source_path__lt=f"{folder}0"))
     below = Q(source_path__gte=f"{folder}/", source_path__lt=f"{folder}0")
     # The outer range is one index range; the inner test drops siblings such
@@ -314,24 +315,20 @@ def folder_filter(folder: str, samples) -> Q:
     within = Q(source_path=folder) | below
     if matches_many(samples, Q(*bounds)):
         return likely(*bounds) & within
-    if not samples.filter(below).exists():
-        return Q(source_path=folder)
-    return Q(*bounds) & within
+    if samples.filter(below).exists():
+        return Q(*bounds) & within
+    if folder and not respelled and not samples.filter(source_path=folder).exists():
+        stored = stored_spelling(folder, samples)
+        if stored is not None and stored != folder:
+            return folder_filter(stored, samples, respelled=True)
+    return Q(source_path=folder)
 
 
-def as_stored(folder: str, samples) -> str:
-    """The folder as its samples spell it, when typed in another case ("drums/kicks").
-
-    The typed spelling is tried first, through the folder index; only when
-    nothing is stored under it is the folder looked up ignoring case, which
-    reads every sample of the owner.
-    """
-    typed = Q(source_path=folder) | Q(source_path__gte=f"{folder}/", source_path__lt=f"{folder}0")
-    if not folder or samples.filter(typed).exists():
-        return folder
+def stored_spelling(folder: str, samples) -> str | None:
+    """The folder as its samples spell it, found ignoring case: this reads every sample of the owner."""
     spelled = Q(source_path__iexact=folder) | Q(source_path__istartswith=f"{folder}/")
     stored = samples.filter(spelled).order_by().values_list("source_path", flat=True).first()
-    return stored[: len(folder)] if stored else folder
+    return stored[: len(folder)] if stored else None
 
 
 def tag_filter(name: str) -> Q:
