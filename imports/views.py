@@ -14,7 +14,13 @@ from django.views.decorators.http import require_POST, require_safe
 from django_q.tasks import async_task
 
 from core.polling import page_or_progress
-from imports.forms import UploadFileForm, UploadStartForm, UrlImportForm, first_error
+from imports.forms import (
+    UploadFileForm,
+    UploadStartForm,
+    UrlImportForm,
+    batch_name,
+    first_error,
+)
 from imports.importing import (
     ImportRejected,
     check_free_space,
@@ -53,7 +59,9 @@ def upload(request):
     except ImportRejected as rejection:
         messages.error(request, str(rejection))
         return redirect("library:index")
-    name = files[0].name if len(files) == 1 else f"{files[0].name} and {len(files) - 1} more"
+    name = batch_name(
+        files[0].name if len(files) == 1 else f"{files[0].name} and {len(files) - 1} more"
+    )
     batch = Batch.objects.start(
         request.user, source=Batch.Source.UPLOAD, name=name, total_files=len(files)
     )

@@ -74,6 +74,32 @@ def test_javascript_upload_protocol(client_for, user):
     assert batch.total_files == batch.processed_files == 3
 
 
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("x" * 300 + ".wav and 41 more", "x" * 67 + "… and 41 more"),
+        ("Deep " * 30 + "(12 files)", ("Deep " * 30)[:68] + "… (12 files)"),
+        ("Pack/" * 300 + "kick.wav", ("Pack/" * 300)[:79] + "…"),
+        ("", "Upload"),
+    ],
+)
+def test_a_long_upload_name_is_shortened_and_keeps_its_count(client_for, user, sent, kept):
+    start = client_for(user).post(
+        reverse("imports:upload_start"), {"file_count": 42, "total_bytes": 1000, "name": sent}
+    )
+    assert start.status_code == 200
+    assert Batch.objects.get(pk=start.json()["batch"]).name == kept
+
+
+def test_plain_form_upload_of_long_names_keeps_the_count(client_for, user):
+    long_name = "Very Long Field Recording Of A Rainy Afternoon In The Old Harbour Take 12.wav"
+    client_for(user).post(
+        reverse("imports:upload"), {"files": [wav_upload(long_name), wav_upload("b.wav")]}
+    )
+    name = Batch.objects.get().name
+    assert name.endswith("… and 1 more") and len(name) == 80
+
+
 def test_upload_start_refuses_when_the_disk_is_full(client_for, user, settings):
     settings.MIN_FREE_DISK_MB = 10**9
     response = client_for(user).post(
