@@ -103,12 +103,19 @@ def sample_page(form, samples, number):
     return page
 
 
-def given_params(request) -> QueryDict:
-    """The query's parameters that hold a value: a filter form sends every field, set or not."""
+def given_params(query: QueryDict) -> QueryDict:
+    """The query's parameters that hold a value, as the address shows them.
+
+    A filter form sends every field, set or not; surrounding spaces change no
+    search, and sorting by relevance is what no sort means (best match first,
+    newest first without a search).
+    """
     params = QueryDict(mutable=True)
-    for key, values in request.GET.lists():
-        if kept := [value for value in values if value.strip()]:
+    for key, values in query.lists():
+        if kept := [value.strip() for value in values if value.strip()]:
             params.setlist(key, kept)
+    if params.get("sort") == "relevance":
+        del params["sort"]
     return params
 
 

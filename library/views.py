@@ -1,7 +1,9 @@
 """Library pages: the filtered sample list and a sample's page."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
@@ -28,9 +30,7 @@ def index(request):
     """The library: filters, results and the importer; filters swap only the results."""
     form, samples = filtered_samples(request)
     page = sample_page(form, samples, request.GET.get("page"))
-    params = given_params(request)
-    if params.get("sort") == "relevance":
-        del params["sort"]  # What no sort means: best match first, newest first without a search.
+    params = given_params(request.GET)
     context = {
         "params": params,
         "form": form,
@@ -50,10 +50,15 @@ def index(request):
         context["genre_names"] = genre_names(request.user)
     response = TemplateResponse(request, template, context)
     if request.htmx.target == "results":
-        # The address bar shows the filters that are set, not every empty field.
-        response = push_url(
-            response, f"{request.path}?{params.urlencode()}" if params else request.path
+        # The address bar shows the filters that are set, not every empty field;
+        # and only a new address makes a history entry (a space typed in the
+        # search changes the field, not the list).
+        current = urlsplit(request.htmx.current_url_abs_path or "")
+        unchanged = (
+            current.path == request.path and given_params(QueryDict(current.query)) == params
         )
+        address = f"{request.path}?{params.urlencode()}" if params else request.path
+        response = push_url(response, False if unchanged else address)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
 

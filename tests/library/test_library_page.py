@@ -405,3 +405,21 @@ def test_bulk_actions_refuse_odd_ids_in_words(client_for, user, make_sample, pos
     make_sample(user)
     response = client_for(user).post(reverse("library:bulk"), posted, follow=True)
     assert response.status_code == 200
+
+
+def test_a_search_that_changes_nothing_makes_no_history_entry(client_for, user, make_sample):
+    make_sample(user, name="Kick Deep")
+    headers = {"HX-Request": "true", "HX-Target": "results"}
+    client = client_for(user)
+    # Spaces typed after "kick" change the field, not the list.
+    current = f"http://testserver{URL}?q=kick"
+    spaced = client.get(
+        URL, {"q": "kick  ", "sort": "relevance"}, headers={**headers, "HX-Current-URL": current}
+    )
+    assert spaced["HX-Push-Url"] == "false"
+    blank = client.get(
+        URL, {"q": "   "}, headers={**headers, "HX-Current-URL": f"http://testserver{URL}"}
+    )
+    assert blank["HX-Push-Url"] == "false"
+    moved = client.get(URL, {"q": "kick d"}, headers={**headers, "HX-Current-URL": current})
+    assert moved["HX-Push-Url"] == f"{URL}?q=kick+d"
