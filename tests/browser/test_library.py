@@ -185,6 +185,38 @@ def test_bulk_add_to_kit_shows_the_kit_menu_and_fills_pads(uploaded, live_server
     }
 
 
+def test_rows_ticked_after_a_search_stay_ticked(uploaded):
+    page = uploaded
+    page.fill("#id_q", "beat")
+    page.wait_for_function("document.querySelectorAll('#sample-rows tr').length === 2")
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    # The click leaves the search box: that must not send the search again.
+    page.check("tr:has-text('Beat 90') input[name=samples]")
+    page.check("tr:has-text('Beat 140') input[name=samples]")
+    page.wait_for_timeout(600)
+    assert not [url for url in requests if "q=beat" in url]
+    assert page.locator("#sample-rows input[name=samples]:checked").count() == 2
+
+
+def test_back_and_forward_set_the_fields_to_the_list_shown(uploaded):
+    page = uploaded
+    page.fill("#id_q", "beat")
+    page.wait_for_function("document.querySelectorAll('#sample-rows tr').length === 2")
+    page.select_option("select[name=sort]", "name")
+    page.wait_for_url("**sort=name**")
+    page.go_back()
+    page.wait_for_url("**/?q=beat")
+    assert page.input_value("#id_q") == "beat"
+    assert page.input_value("select[name=sort]") == "relevance"
+    page.go_back()
+    page.wait_for_function("document.getElementById('id_q').value === ''")
+    assert len(visible_names(page)) == 5
+    page.go_forward()
+    page.wait_for_function("document.getElementById('id_q').value === 'beat'")
+    assert visible_names(page) == {"Beat 90", "Beat 140"}
+
+
 def test_a_long_unbroken_tag_does_not_widen_a_phone_page(uploaded, live_server):
     page = uploaded
     tag = "dustylofivinylcracklefromthefleamarketcrateofnineteenseventyfour"  # 64 characters
