@@ -155,7 +155,9 @@ class Batch(Job):
         """Close the batch: completed, or failed when nothing could be read at all."""
         self.flush_analysis()
         self.refresh_from_db()
-        self.status = Batch.Status.FAILED if error else Batch.Status.COMPLETED
+        # Every file failing is as much a failure as the link that gave none.
+        nothing_read = 0 < self.processed_files == self.failed_count
+        self.status = Batch.Status.FAILED if error or nothing_read else Batch.Status.COMPLETED
         self.error = error
         self.finished_at = timezone.now()
         # Files announced but never sent (a closed browser tab) no longer count.

@@ -37,6 +37,17 @@ def test_plain_form_upload_imports_every_file_then_shows_the_batch(client_for, u
     assert b"Failed" in page.content
 
 
+def test_an_upload_of_nothing_but_broken_files_failed(client_for, user):
+    client = client_for(user)
+    client.post(
+        reverse("imports:upload"),
+        {"files": [SimpleUploadedFile("a.wav", b"nope"), SimpleUploadedFile("b.zip", b"nor this")]},
+    )
+    batch = Batch.objects.get()
+    assert (batch.status, batch.failed_count, batch.error) == ("failed", 2, "")
+    assert "Failed" in client.get(reverse("imports:batch_list")).content.decode()
+
+
 def test_plain_form_upload_without_files_explains(client_for, user):
     response = client_for(user).post(reverse("imports:upload"), {}, follow=True)
     assert b"Choose one or more audio files" in response.content
