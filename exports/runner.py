@@ -154,12 +154,14 @@ def convert_item(item: ExportItem, folder: int, options) -> None:
     except OSError as error:
         return mark(item, ExportItem.Status.FAILED, error=f"Could not write the file: {error}.")
     summary = f"{result.sample_rate} Hz, {result.bit_depth}-bit, {result.channels} ch, {result.frames} frames"
+    # A kit's pad keeps a trashed sample until the trash is emptied: written, but said.
+    trashed = ["The sample is in the trash."] if item.sample.deleted_at else []
     mark(
         item,
         ExportItem.Status.DONE,
         size=result.bytes_written,
         verification=f"Verified: {summary}",
-        warnings=" ".join(result.warnings),
+        warnings=" ".join([*result.warnings, *trashed]),
     )
 
 
@@ -186,11 +188,11 @@ def pad_map_rows(export: Export) -> list[PadMapRow]:
     for item in items:
         pad = pads.get((item.bank, item.pad_number))
         sample = item.sample
-        key = (
-            f"{sample.key} {sample.scale} ({camelot(sample.key, sample.scale)})"
-            if sample and sample.key
-            else None
-        )
+        key = None
+        if sample and sample.key:
+            key = f"{sample.key} {sample.scale} ({camelot(sample.key, sample.scale)})"
+        elif sample and sample.pitch_midi is not None:
+            key = sample.pitch_name  # A pitched one-shot's note: "A1".
         rows.append(
             PadMapRow(
                 bank=item.bank,

@@ -265,7 +265,10 @@ def _pitch_text(semitones: float | None) -> str:
 
 def _readme_introduction(export_name: str, on_pads: bool) -> list[str]:
     """The title and the steps to load the kit (or loose samples) onto the unit."""
-    title = f"SP-404MK2 {'kit' if on_pads else 'samples'}: {to_ascii(export_name).strip()}"
+    # Letters without a Latin spelling vanish, and may leave a separator
+    # hanging ("Tape Vol. 1 - <Japanese>" becomes "Tape Vol. 1 -").
+    name = " ".join(to_ascii(export_name).split()).strip(" -_|/:;,")
+    title = f"SP-404MK2 {'kit' if on_pads else 'samples'}" + (f": {name}" if name else "")
     steps = [
         "1. Copy this folder into the IMPORT folder on the SD card.",
         "2. On the SP-404MK2 press SHIFT + pad 14 (IMPORT), choose SD-CARD, then SAMPLE.",

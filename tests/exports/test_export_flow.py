@@ -89,6 +89,21 @@ def test_kit_export_makes_a_verified_zip_in_pad_order(
     assert all(item.verification.startswith("Verified") for item in export.items.all())
 
 
+def test_a_trashed_sample_on_a_pad_is_written_and_said_and_notes_are_listed(client_for, user, kit):
+    snare = kit.pads.get(bank="A", pad_number=14).sample
+    snare.move_to_trash()
+    kick = kit.pads.get(bank="A", pad_number=13).sample
+    type(kick).objects.filter(pk=kick.pk).update(key="", scale="", pitch_midi=33, pitch_cents=-4)
+    export = start_export(client_for(user), kit)
+    run_export(export.pk)
+    export.refresh_from_db()
+    assert export.items.get(sample=snare).warnings.endswith("The sample is in the trash.")
+    assert "trash" not in export.items.get(sample=kick).warnings
+    readme = zipfile.ZipFile(export.output_path).read("Boom Bap Kit/README.txt").decode("ascii")
+    kick_line = next(line for line in readme.splitlines() if "Kick" in line)
+    assert " A1 " in f"{kick_line} "
+
+
 def test_export_page_polls_until_done_then_offers_the_download(client_for, user, kit):
     client = client_for(user)
     export = start_export(client, kit)

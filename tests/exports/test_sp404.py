@@ -506,6 +506,18 @@ def test_pad_map_is_ascii_with_crlf_lines_in_bank_and_pad_order():
     assert "92.5" in text
 
 
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("Dusty Beat Tape Vol. 1 — ドラム", "SP-404MK2 kit: Dusty Beat Tape Vol. 1"),
+        ("ドラム / 太鼓", "SP-404MK2 kit"),
+    ],
+)
+def test_pad_map_title_leaves_no_separator_where_letters_had_no_spelling(name, title):
+    text = sp404.pad_map_text(name, [sp404.PadMapRow("A", 1, "A/01 KICK.wav")])
+    assert text.split("\r\n")[:2] == [title, "=" * len(title)]
+
+
 def test_pad_map_lists_files_not_on_a_kit_without_bank_or_pad():
     rows = [
         sp404.PadMapRow("", None, "Picks/SNARE.wav", key="A minor"),
