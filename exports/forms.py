@@ -24,10 +24,20 @@ class ExportForm(forms.ModelForm):
         labels = {
             "project": "Also as an SP-404MK2 project (experimental)",
             "sample_rate": "Sample rate",
-            "mono": "Sum stereo to mono",
+            "mono": "Mono",
+            "trim_silence": "Trim silence",
+            "normalize": "Normalise",
+            "pad_short": "Lengthen very short samples",
+            "uppercase": "Uppercase names",
             "output_path": "Folder on this computer",
         }
         help_texts = {
+            "mono": "Stereo files are summed to one channel: half the space on the card.",
+            "trim_silence": "Silence before and after the sound is cut.",
+            "normalize": "Each file's peak is raised or lowered to the same level.",
+            "pad_short": "Silence is added to samples under 100 ms, which the unit may refuse "
+            "to import. Left off, they are only flagged.",
+            "uppercase": "KICK 808.WAV, as the unit's own screens spell names.",
             "project": "Writes EXPORT/PROJECT/<kit> with every pad already assigned (name, "
             "volume, pitch, gate, loop, reverse, a loop's BPM, chop marks) beside the usual "
             "IMPORT/<kit> files, at 48 kHz / 16-bit and untrimmed. Generated projects have not "
@@ -43,8 +53,11 @@ class ExportForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, used_banks: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if used_banks is not None:
+            # A kit's empty banks have nothing to export.
+            self.fields["banks"].choices = [(bank, bank) for bank in BANKS if bank in used_banks]
         if not allowed_roots():
             # Only ZIPs can work; say once how folder exports are switched on.
             del self.fields["output_path"]

@@ -71,7 +71,9 @@ def new(request):
     """The export form, offering the preferences' defaults."""
     params = request.POST if request.method == "POST" else request.GET
     source = chosen_source(request, params)
-    form = ExportForm(request.POST or None, initial=initial_values(source))
+    kit = source.get("kit")
+    used_banks = "".join(kit.pads.values_list("bank", flat=True).distinct()) if kit else None
+    form = ExportForm(request.POST or None, initial=initial_values(source), used_banks=used_banks)
     if request.method == "POST" and form.is_valid():
         try:
             export = start(request.user, form, source)

@@ -104,6 +104,12 @@ def test_a_trashed_sample_on_a_pad_is_written_and_said_and_notes_are_listed(clie
     assert " A1 " in f"{kick_line} "
 
 
+def test_the_form_offers_only_the_banks_the_kit_uses(client_for, user, kit):
+    page = client_for(user).get(reverse("exports:new"), {"kit": kit.pk})
+    assert [value for value, _ in page.context["form"].fields["banks"].choices] == ["A", "B"]
+    assert "<legend>Banks</legend>" in page.content.decode()
+
+
 def test_export_page_polls_until_done_then_offers_the_download(client_for, user, kit):
     client = client_for(user)
     export = start_export(client, kit)
