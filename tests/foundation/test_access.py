@@ -112,3 +112,11 @@ def test_library_list_query_count_does_not_grow_with_rows(
     # Session, user, count, ids, rows, tags of the rows, tag and genre choices, kits.
     with django_assert_max_num_queries(9):
         client.get(reverse("library:index"))
+
+
+def test_an_unknown_address_gets_the_apps_own_not_found_page(client_for, user):
+    response = client_for(user).get("/no/such/page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "<h1>Not found</h1>" in page and "css/app.css" in page
+    assert 'name="viewport"' in page  # Fits a phone, like every other page.
