@@ -125,10 +125,25 @@ def download_name(response: httpx.Response) -> str:
     return PurePosixPath(name.replace("\\", "/")).name.strip() or "download"
 
 
+REFUSED_HINT = " Links to this computer or the local network are refused (SP404_URL_ALLOW_PRIVATE)."
+
+
 def unreachable(host: str) -> ImportRejected:
     # One message whether the address is refused here, does not resolve, or
     # nothing answers on it: a link must not tell open ports from closed ones.
-    return ImportRejected(f"Could not connect to {host}.")
+    # Only what the link itself says (an address the policy refuses) adds a hint.
+    return ImportRejected(f"Could not connect to {host}.{refused_hint(host)}")
+
+
+def refused_hint(host: str) -> str:
+    """Why a link to this computer or the local network fails, when it names one."""
+    name = host.strip("[]").lower()
+    try:
+        address = ipaddress.ip_address(name.split("%")[0])
+    except ValueError:
+        local_name = name == "localhost" or name.endswith(".localhost")
+        address = ipaddress.ip_address("127.0.0.1") if local_name else None
+    return "" if address is None or address_allowed(address) else REFUSED_HINT
 
 
 def address_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:

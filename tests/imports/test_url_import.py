@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from imports.models import Batch
-from imports.sources import import_url
+from imports.sources import REFUSED_HINT, import_url
 from imports.tasks import import_url_task
 from library.models import Sample
 from tests.files import LocalServer, Route, wav_bytes, zip_bytes
@@ -140,8 +140,13 @@ def test_links_to_this_machine_are_refused_like_a_closed_port(user, http_server,
     closed_port = import_url(url_batch(user, "http://127.0.0.1:9/kick.wav"))
     link_local = import_url(url_batch(user, "http://169.254.169.254/latest/meta-data"))
 
-    assert open_port.error == closed_port.error == "Could not connect to 127.0.0.1."
-    assert link_local.error == "Could not connect to 169.254.169.254."
+    # The same words for an open and a closed port; the hint comes from the link alone.
+    assert open_port.error == closed_port.error == f"Could not connect to 127.0.0.1.{REFUSED_HINT}"
+    assert link_local.error == f"Could not connect to 169.254.169.254.{REFUSED_HINT}"
+    named = import_url(
+        url_batch(user, http_server.url("/kick.wav").replace("127.0.0.1", "localhost"))
+    )
+    assert named.error == f"Could not connect to localhost.{REFUSED_HINT}"
     assert not Sample.objects.exists()
 
 
@@ -164,8 +169,8 @@ def test_every_redirect_is_checked(user, settings):
             server.httpd.shutdown()
             server.httpd.server_close()
 
-    assert refused.error == "Could not connect to 127.0.0.1."
-    assert no_lan.error == f"Could not connect to {address}."
+    assert refused.error == f"Could not connect to 127.0.0.1.{REFUSED_HINT}"
+    assert no_lan.error == f"Could not connect to {address}.{REFUSED_HINT}"
 
 
 def test_a_link_that_drips_is_stopped(user, http_server, settings, monkeypatch):
