@@ -18,7 +18,7 @@ from library import audio as audio_files
 from library import chop_views, corrections, downloads, slicing
 from library.audio import CONTENT_TYPES, ranged_file_response
 from library.forms import SampleEditForm, TagForm, posted_ids
-from library.models import Sample
+from library.models import Sample, Tag
 from library.models.samples import KIND_LABELS
 from library.tasks import queue_stretch, requeue_analysis
 from library.vocabulary import CATEGORY_LABELS
@@ -111,7 +111,13 @@ def add_tag(request, pk):
     sample = own_sample(request, pk, deleted_at__isnull=True)
     form = TagForm(request.POST)
     if form.is_valid():
-        sample.add_tag(form.cleaned_data["name"])
+        name = form.cleaned_data["name"]
+        if already := sample.tags.filter(name__iexact=Tag.clean_name(name)).first():
+            form.add_error("name", f"Already tagged “{already.name}”.")
+            if not request.htmx:
+                messages.info(request, f"Already tagged “{already.name}”.")
+        else:
+            sample.add_tag(name)
     return tags_response(request, sample, form)
 
 

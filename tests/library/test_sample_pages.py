@@ -94,10 +94,11 @@ def test_tags_are_added_and_removed_inline_with_htmx(client_for, user, make_samp
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="sample-tags"')
     assert "Dusty Vinyl" in html
-    client.post(
+    again = client.post(
         reverse("library:add_tag", args=[sample.pk]), {"name": "dusty vinyl"}, headers=headers
     )
     assert Tag.objects.count() == 1  # the same tag, ignoring case
+    assert "Already tagged “Dusty Vinyl”." in again.content.decode()
     tag = Tag.objects.get()
     response = client.post(reverse("library:remove_tag", args=[sample.pk, tag.pk]), headers=headers)
     assert "Dusty Vinyl" not in response.content.decode()
