@@ -28,3 +28,10 @@ document.addEventListener("htmx:historyRestore", () => {
     }
   }
 });
+
+// The list as last shown in this tab, for a sample page's actions that end on
+// the list (trashing a sample returns to the search it was found by).
+const rememberList = () => sessionStorage.setItem("library-list", window.location.pathname + window.location.search);
+rememberList();
+document.addEventListener("htmx:pushedIntoHistory", rememberList);
+document.addEventListener("htmx:historyRestore", rememberList);

@@ -217,6 +217,17 @@ def test_back_and_forward_set_the_fields_to_the_list_shown(uploaded):
     assert visible_names(page) == {"Beat 90", "Beat 140"}
 
 
+def test_trashing_from_a_sample_page_returns_to_the_search(uploaded):
+    page = uploaded
+    page.fill("#id_q", "snare")
+    page.wait_for_function("document.querySelectorAll('#sample-rows tr').length === 1")
+    page.click("#sample-rows a:has-text('Snare Crack')")
+    page.click("button:has-text('Move to trash')")
+    page.wait_for_selector("text=is in the trash for 30 days")
+    assert page.url.endswith("/?q=snare")
+    assert page.input_value("#id_q") == "snare"
+
+
 def test_a_long_unbroken_tag_does_not_widen_a_phone_page(uploaded, live_server):
     page = uploaded
     tag = "dustylofivinylcracklefromthefleamarketcrateofnineteenseventyfour"  # 64 characters
