@@ -22,9 +22,14 @@
   };
   form.classList.add("js");
 
-  function wanted(path) {
+  // The system's own files in a folder (.DS_Store, ._ copies, __MACOSX, Thumbs.db) go unmentioned.
+  function systemFile(path) {
     const name = path.split("/").pop();
-    return AUDIO.test(name) && !name.startsWith("._") && !path.includes("__MACOSX/");
+    return name.startsWith(".") || path.includes("__MACOSX/") || /^(thumbs\.db|desktop\.ini)$/i.test(name);
+  }
+
+  function wanted(path) {
+    return AUDIO.test(path.split("/").pop()) && !systemFile(path);
   }
 
   // Folders dropped from the desktop arrive as directory entries to walk.
@@ -123,8 +128,9 @@
     }
   }
 
-  async function upload(files) {
-    files = files.filter((item) => wanted(item.path));
+  async function upload(chosen) {
+    const files = chosen.filter((item) => wanted(item.path));
+    const notAudio = chosen.filter((item) => !wanted(item.path) && !systemFile(item.path)).length;
     if (!files.length) {
       addLine("Nothing to import").querySelector(".upload-status").textContent = "Choose WAV, AIFF, FLAC, MP3, OGG or ZIP files.";
       return;
@@ -163,7 +169,8 @@
     const done = addLine("Import finished");
     done.querySelector("progress").value = 1;
     done.querySelector(".upload-status").innerHTML =
-      `${summary.imported} imported, ${summary.duplicates} already there, ${summary.restored} restored, ${summary.failed} failed · <a href="${summary.batch_url}">details</a>`;
+      `${summary.imported} imported, ${summary.duplicates} already there, ${summary.restored} restored, ${summary.failed} failed` +
+      (notAudio ? `, ${notAudio} not audio and left out` : "") + ` · <a href="${summary.batch_url}">details</a>`;
   }
 
   form.addEventListener("change", (event) => {

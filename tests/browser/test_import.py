@@ -65,9 +65,14 @@ def test_upload_a_folder_keeps_its_paths(page, live_server, tmp_path, tasks_inli
     pack = tmp_path / "Pack"
     write_audio(pack / "Drums" / "Kicks" / "k.wav", audiogen.kick())
     write_audio(pack / "Drums" / "Hats" / "h.wav", audiogen.closed_hat())
+    (pack / "Read me.txt").write_text("Thanks for downloading!")
+    (pack / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
     log_in(page, live_server)
     page.set_input_files("input[webkitdirectory]", str(pack))
-    page.wait_for_selector("#uploads li:has-text('Import finished')")
+    finished = page.wait_for_selector("#uploads li:has-text('Import finished')")
+    # The text file is mentioned; the system's own file is not.
+    assert "2 imported" in finished.inner_text()
+    assert "1 not audio and left out" in finished.inner_text()
     assert set(Sample.objects.values_list("source_path", flat=True)) == {
         "Pack/Drums/Kicks",
         "Pack/Drums/Hats",
