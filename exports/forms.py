@@ -12,7 +12,7 @@ class ExportForm(forms.ModelForm):
         choices=[(bank, bank) for bank in BANKS],
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Kit exports only; none chosen means every bank.",
+        help_text="None ticked: every bank the kit uses.",
     )
 
     class Meta:
