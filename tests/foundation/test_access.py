@@ -120,3 +120,13 @@ def test_an_unknown_address_gets_the_apps_own_not_found_page(client_for, user):
     page = response.content.decode()
     assert "<h1>Not found</h1>" in page and "css/app.css" in page
     assert 'name="viewport"' in page  # Fits a phone, like every other page.
+
+
+def test_a_server_error_gets_a_plain_page_that_fits_a_phone(client_for, user, settings):
+    settings.ROOT_URLCONF = "tests.foundation.error_urls"
+    client = client_for(user)
+    client.raise_request_exception = False
+    response = client.get("/broken/")
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Something went wrong" in page and 'name="viewport"' in page
