@@ -113,9 +113,10 @@ def add_tag(request, pk):
     if form.is_valid():
         name = form.cleaned_data["name"]
         if already := sample.tags.filter(name__iexact=Tag.clean_name(name)).first():
-            form.add_error("name", f"Already tagged “{already.name}”.")
+            note = f"Already tagged “{already.name}”."
+            form.add_error("name", note)
             if not request.htmx:
-                messages.info(request, f"Already tagged “{already.name}”.")
+                messages.info(request, note)
         else:
             sample.add_tag(name)
     return tags_response(request, sample, form)

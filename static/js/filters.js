@@ -1,5 +1,5 @@
 // The library's filter form: the fields always say what the list shows.
-// Both listeners sit on the document, which outlives the page's content being
+// The listeners sit on the document, which outlives the page's content being
 // swapped back in by Back and Forward.
 "use strict";
 
@@ -9,9 +9,18 @@ document.addEventListener("change", (event) => {
   if (event.target.matches("#filters input[type=search]")) event.stopPropagation();
 }, true);
 
+// The list as last shown in this tab, for a sample page's actions that end on
+// the list (trashing a sample returns to the search it was found by).
+function rememberList() {
+  sessionStorage.setItem("library-list", window.location.pathname + window.location.search);
+}
+rememberList();
+document.addEventListener("htmx:pushedIntoHistory", rememberList);
+
 // Back and Forward bring the list of another address back, with the page as it
 // was first drawn: set each field from the address, as the server would.
 document.addEventListener("htmx:historyRestore", () => {
+  rememberList();
   const form = document.getElementById("filters");
   if (!form) return;
   const params = new URLSearchParams(window.location.search);
@@ -28,10 +37,3 @@ document.addEventListener("htmx:historyRestore", () => {
     }
   }
 });
-
-// The list as last shown in this tab, for a sample page's actions that end on
-// the list (trashing a sample returns to the search it was found by).
-const rememberList = () => sessionStorage.setItem("library-list", window.location.pathname + window.location.search);
-rememberList();
-document.addEventListener("htmx:pushedIntoHistory", rememberList);
-document.addEventListener("htmx:historyRestore", rememberList);
