@@ -20,7 +20,7 @@ from kits.forms import BANK_CHOICES, AssignForm, FillForm, MoveForm, PadOptionsF
 from kits.grid import KitLayout
 from kits.models import Kit
 from kits.pages import kit_url, owned_kit
-from library.forms import posted_ids
+from library.forms import given_id, posted_ids
 from library.models import Sample
 from library.music import signed
 
@@ -72,9 +72,9 @@ def first_error(form) -> str:
 
 
 def posted_slot(request):
-    bank, pad = request.POST.get("bank", "A"), request.POST.get("pad_number", "")
-    valid = bank in BANKS and pad.isdigit() and 1 <= int(pad) <= PADS_PER_BANK
-    return [(bank, int(pad))] if valid else []
+    bank, pad = request.POST.get("bank", "A"), given_id(request.POST.get("pad_number", ""))
+    valid = bank in BANKS and pad and pad <= PADS_PER_BANK
+    return [(bank, pad)] if valid else []
 
 
 @require_POST

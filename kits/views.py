@@ -13,6 +13,7 @@ from kits.forms import BANK_CHOICES, KitForm
 from kits.grid import KitLayout
 from kits.models import Kit
 from kits.pages import kit_url, owned_kit
+from library.forms import given_id
 from library.listing import filtered_samples
 
 PICKER_SIZE = 40
@@ -35,8 +36,11 @@ def index(request):
     return kit_list(request)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def create(request):
+    """A new kit from the posted form; opened again (a reload, a bookmark) it goes to the kits."""
+    if request.method == "GET":
+        return redirect("kits:index")
     form = KitForm(request.POST, owner=request.user)
     if not form.is_valid():
         return kit_list(request, form)
@@ -50,8 +54,8 @@ def requested_slot(request) -> tuple[str, int | None]:
     """The bank (default A) and pad the URL asks for; nonsense falls back quietly."""
     bank = request.GET.get("bank", "A").upper()
     bank = bank if bank in BANKS else "A"
-    pad = request.GET.get("pad", "")
-    number = int(pad) if pad.isdigit() and 1 <= int(pad) <= PADS_PER_BANK else None
+    number = given_id(request.GET.get("pad", ""))
+    number = number if number and number <= PADS_PER_BANK else None
     return bank, number
 
 
@@ -69,13 +73,13 @@ def page_context(request, kit, form=None) -> dict:
     if can_edit:
         picker_form, samples = filtered_samples(request)
         shown = list(samples[: PICKER_SIZE + 1])
-        pick = request.GET.get("pick", "")
+        pick = given_id(request.GET.get("pick", ""))
         context |= {
             "picker_form": picker_form,
             "picker_samples": shown[:PICKER_SIZE],
             "picker_more": len(shown) > PICKER_SIZE,
             "picker_size": PICKER_SIZE,
-            "pick": samples.filter(pk=pick).first() if pick.isdigit() else None,
+            "pick": samples.filter(pk=pick).first() if pick else None,
             "kit_form": form or KitForm(instance=kit, owner=request.user),
             "proposal": kit.proposal(),
         }

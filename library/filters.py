@@ -9,6 +9,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from library.forms import MAX_ID
 from library.models import Sample, SampleTag
 from library.models.samples import CATEGORY_CHOICES, KEY_CHOICES, SCALE_CHOICES
 from library.music import compatible_keys
@@ -73,7 +74,9 @@ class LibraryFilterForm(forms.Form):
         choices=[("", "Shown"), ("hide", "Hidden"), ("only", "Only slices")],
         label="Slices of loops",
     )
-    loop = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    loop = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     mood = forms.CharField(required=False, max_length=32)
     energy_min = forms.FloatField(required=False, min_value=0, max_value=1)
     energy_max = forms.FloatField(required=False, min_value=0, max_value=1)

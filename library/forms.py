@@ -46,11 +46,18 @@ class TagForm(forms.Form):
 MAX_ID = 2**63 - 1  # The largest primary key either database stores.
 
 
+def given_id(value: str) -> int | None:
+    """The whole number a primary key can be that ``value`` spells, else None."""
+    # isascii: "²" is a digit to str.isdigit() but not to int().
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
+
+
 def posted_ids(values) -> list[int]:
     """The ids among posted values: whole numbers a primary key can be, others dropped."""
-    # isascii: "²" is a digit to str.isdigit() but not to int().
-    digits = (value for value in values if value.isascii() and value.isdigit())
-    return [number for number in map(int, digits) if 0 < number <= MAX_ID]
+    return [number for number in map(given_id, values) if number is not None]
 
 
 class ChopForm(forms.Form):

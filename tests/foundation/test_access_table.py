@@ -57,7 +57,7 @@ TABLE = {
     "vibe:usage": (PAGE, None),
     "core:slow_log": (PAGE, None),
     "kits:index": (PAGE, None),
-    "kits:create": (ACTION, None),
+    "kits:create": (FORM, None),  # GET goes to the kits.
     "kits:send_slices": (ACTION, None),  # The loop and kit are posted; see test_slices.py.
     "kits:kit_detail": (PAGE, "kit"),
     "kits:edit": (ACTION, "kit"),

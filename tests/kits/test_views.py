@@ -37,6 +37,12 @@ def test_create_kit_with_a_taken_name_shows_the_form_again(client_for, user, kit
     assert "already have a kit" in str(response.context["form"].errors)
 
 
+def test_the_new_kit_address_opened_again_goes_to_the_kits(client_for, user):
+    response = client_for(user).get(reverse("kits:create"))
+    assert response.status_code == 302 and response["Location"] == reverse("kits:index")
+    assert not Kit.objects.exists()
+
+
 def test_edit_renames_describes_shares_and_sets_tempo_and_key(client_for, user, kit):
     data = {"name": "Renamed", "description": "Late night", "is_shared": "on",
             "tempo_bpm": "88", "key": "D", "scale": "minor"}  # fmt: skip
@@ -376,3 +382,28 @@ def test_kit_settings_explain_refused_values_in_words(client_for, user, kit):
     assert "A tempo is between 20 and 400 BPM, or empty." in page
     assert page.count("Choose both a key and major or minor, or neither.") == 1
     assert "onstraint" not in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?pad=²",
+        "?pick=²",
+        "?pad=99999999999999999999999",
+        "?pick=99999999999999999999999",
+        "?loop=99999999999999999999999",
+    ],
+)
+def test_odd_numbers_in_the_kit_address_are_ignored(client_for, user, kit, query):
+    response = client_for(user).get(detail(kit, query))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("pad", ["²", "99999999999999999999999", "0"])
+def test_assigning_to_an_odd_pad_number_says_so(client_for, user, kit, make_sample, pad):
+    sample = make_sample(user)
+    posted = {"bank": "A", "pad_number": pad, "sample": sample.pk}
+    response = client_for(user).post(reverse("kits:assign", args=[kit.pk]), posted, follow=True)
+    assert response.status_code == 200
+    assert not kit.pads.exists()
+    assert [str(m) for m in response.context["messages"]]

@@ -318,6 +318,12 @@ def test_invalid_filter_values_are_ignored_not_errors(client_for, user, library)
     assert names(response) == {"Dusty Keys", "Bright Loop", "Far Loop"}
 
 
+def test_a_loop_id_no_database_can_hold_is_ignored(client_for, user, library):
+    response = client_for(user).get(URL, {"loop": "99999999999999999999999"})
+    assert response.status_code == 200
+    assert len(names(response)) == len(library)
+
+
 def test_empty_states_say_what_to_do(client_for, user, library):
     client = client_for(user)
     assert b"No samples match" in client.get(URL, {"q": "zzzz"}).content

@@ -15,6 +15,7 @@ from exports.naming import numbered_name
 from exports.planning import ExportRefused, entries_for_kit
 from exports.runner import run
 from kits.models import Kit
+from library.forms import given_id
 from library.management.quiet import library_logs_at_warning
 
 
@@ -92,7 +93,8 @@ class Command(BaseCommand):
                 raise CommandError(f"No user named {username!r}.")
             kits = kits.filter(owner__username=username)
             owner = f" owned by {username}"
-        matches = list(kits.filter(pk=int(name_or_id))) if name_or_id.isdigit() else []
+        number = given_id(name_or_id)
+        matches = list(kits.filter(pk=number)) if number else []
         matches = matches or list(kits.filter(name=name_or_id))
         if not matches:
             raise CommandError(f"No kit with id or name {name_or_id!r}{owner}.")
