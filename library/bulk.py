@@ -68,13 +68,23 @@ def with_value(action):
 @register("tag", "Add tag")
 @with_value
 def tag(request, samples, value):
-    counted(request, "Tagged", samples.add_tag(value))
+    if not value:
+        messages.error(request, "Nothing was changed: type the tag to add.")
+    elif changed := samples.add_tag(value):
+        counted(request, f"Tagged “{value}”:", changed)
+    else:
+        messages.info(request, f"Every selected sample already has the tag “{value}”.")
 
 
 @register("untag", "Remove tag")
 @with_value
 def untag(request, samples, value):
-    counted(request, "Untagged", samples.remove_tag(value))
+    if not value:
+        messages.error(request, "Nothing was changed: type the tag to remove.")
+    elif changed := samples.remove_tag(value):
+        counted(request, f"Took “{value}” off", changed)
+    else:
+        messages.info(request, f"None of the selected samples has the tag “{value}”.")
 
 
 @register("genre", "Set genre")

@@ -145,19 +145,26 @@ class SampleQuerySet(OwnedQuerySet):
     # sample's search document follows; each returns how many samples it touched.
 
     def add_tag(self, name: str) -> int:
+        """Tag the samples; returns how many had not had the tag."""
+        if not Tag.clean_name(name):
+            return 0
         with transaction.atomic():
             selected = list(self)
-            for sample in selected if Tag.clean_name(name) else []:
+            tagged = SampleTag.objects.filter(sample__in=selected, tag__name__iexact=name)
+            before = tagged.count()
+            for sample in selected:
                 sample.add_tag(name)
-        return len(selected)
+            return tagged.count() - before
 
     def remove_tag(self, name: str) -> int:
+        """Take the tag off the samples; returns how many had it."""
+        if not Tag.clean_name(name):
+            return 0
         with transaction.atomic():
-            selected = list(self)
-            links = SampleTag.objects.filter(sample__in=selected, tag__name__iexact=name)
-            for link in links if Tag.clean_name(name) else []:
+            links = list(SampleTag.objects.filter(sample__in=list(self), tag__name__iexact=name))
+            for link in links:
                 link.delete()
-        return len(selected)
+        return len(links)
 
     def set_genre(self, genre: str) -> int:
         with transaction.atomic():

@@ -242,6 +242,29 @@ def test_bulk_tag_genre_and_trash(client_for, user, make_sample):
     assert not untouched.in_trash
 
 
+def test_bulk_tagging_says_what_changed(client_for, user, make_sample):
+    first, second = make_sample(user), make_sample(user)
+    first.add_tag("crate")
+    client = client_for(user)
+
+    def said(action, value, samples):
+        posted = {"action": action, "value": value, "samples": [s.pk for s in samples]}
+        response = client.post(reverse("library:bulk"), posted, follow=True)
+        return [str(message) for message in response.context["messages"]]
+
+    assert said("tag", "", [first, second]) == ["Nothing was changed: type the tag to add."]
+    assert said("tag", "Crate", [first, second]) == ["Tagged “Crate”: 1 sample."]
+    assert said("tag", "crate", [first, second]) == [
+        "Every selected sample already has the tag “crate”."
+    ]
+    assert said("untag", "", [first]) == ["Nothing was changed: type the tag to remove."]
+    assert said("untag", "dusty", [first, second]) == [
+        "None of the selected samples has the tag “dusty”."
+    ]
+    assert said("untag", "CRATE", [first, second]) == ["Took “CRATE” off 2 samples."]
+    assert not SampleTag.objects.exists()
+
+
 def test_bulk_ignores_other_users_samples(client_for, user, other_user, make_sample):
     theirs = make_sample(other_user)
     client_for(user).post(reverse("library:bulk"), {"action": "trash", "samples": [theirs.pk]})
