@@ -17,6 +17,7 @@ from core.sp404mk2 import (
     is_pad,
 )
 from kits import rules
+from library.music import scale_pitch_classes
 from library.models.samples import (
     KEY_AND_SCALE_TOGETHER,
     KEY_CHOICES,
@@ -278,14 +279,16 @@ class Kit(models.Model):
 
     def proposal(self) -> tuple[float | None, str, str]:
         """Tempo and key proposed from the kit's loops (median tempo, most common key), where
-        they differ from the kit's own: a kit at its loops' tempo is offered none."""
+        they differ from the kit's own: a kit at its loops' tempo is offered none, nor one
+        in the relative key of its loops' (the same notes; the kit's root is the user's choice)."""
         values = list(self.loops().values_list("sample__tempo_bpm", "sample__key", "sample__scale"))
         tempo = rules.propose_tempo(bpm for bpm, _key, _scale in values)
         key, scale = rules.propose_key((key, scale) for _bpm, key, scale in values)
         if tempo and self.tempo_bpm and abs(float(self.tempo_bpm) - tempo) < 0.05:
             tempo = None
-        if (key, scale) == (self.key, self.scale):
-            key, scale = "", ""
+        if key and self.key and self.scale:
+            if scale_pitch_classes(key, scale) == scale_pitch_classes(self.key, self.scale):
+                key, scale = "", ""
         return tempo, key, scale
 
     def adopt_proposal(self) -> bool:

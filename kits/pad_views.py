@@ -44,6 +44,7 @@ def pad_change(request, kit, slots, error=""):
         "changed_banks": {slot.bank for slot in changed},
         "can_edit": True,
         "bank_choices": BANK_CHOICES,
+        "proposal": kit.proposal(),
     }
     if target == "pad-editor" and changed:
         editor = context["editor"] = changed[0]

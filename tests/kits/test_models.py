@@ -117,6 +117,14 @@ def test_proposal_from_loops_folds_tempo_and_takes_the_common_key(user, library)
     assert kit.adopt_proposal() is False
 
 
+def test_a_kit_in_the_relative_key_of_its_loops_is_offered_no_key(user, library):
+    kit = Kit.objects.create(owner=user, name="Dusty", tempo_bpm=92, key="A", scale="minor")
+    kit.assign("A", 1, library["loop_close"])  # 92, C major: A minor's notes
+    assert kit.proposal() == (None, "", "")
+    kit.key, kit.scale = "E", "minor"
+    assert kit.proposal() == (None, "C", "major")
+
+
 def test_a_trashed_sample_keeps_its_pad_and_says_so(kit, library):
     kit.assign("A", 13, library["kick"])
     library["kick"].move_to_trash()

@@ -61,6 +61,28 @@ def test_edit_with_a_key_but_no_scale_is_refused_with_the_form(client_for, user,
     assert "both a key and major or minor" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("tempo_bpm", "NaN"), ("tempo_bpm", "inf"), ("key", "H"), ("description", "a\x00b")],
+)
+def test_edit_shows_the_error_of_each_field(client_for, user, kit, field, value):
+    data = {"name": kit.name, "tempo_bpm": "90", "key": "A", "scale": "minor", field: value}
+    response = client_for(user).post(reverse("kits:edit", args=[kit.pk]), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'id="id_{field}_error"' in page
+    kit.refresh_from_db()
+    assert (kit.tempo_bpm, kit.key, kit.description) == (90, "A", "")
+
+
+def test_the_loops_proposal_shows_in_the_kit_summary(client_for, user, kit, library):
+    kit.assign("A", 1, library["loop_half"])  # 45.5 -> 91, E minor
+    page = client_for(user).get(detail(kit)).content.decode()
+    summary = page[page.index('id="kit-summary"') :]
+    summary = summary[: summary.index("</section>")]
+    assert "The loops suggest 91 BPM, E minor." in summary
+
+
 def test_delete_asks_first_then_deletes(client_for, user, kit, library):
     kit.assign("A", 1, library["kick"])
     client = client_for(user)
