@@ -3,6 +3,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -81,11 +82,15 @@ class SitePreferences(models.Model):
     auto_extract_features = models.BooleanField("analyse audio after import", default=True)
     max_cost_per_request = models.DecimalField(
         **COST_DIGITS,
+        validators=[MinValueValidator(0)],
         default=Decimal("0.01"),
         help_text="USD; a call that could cost more is not made.",
     )
     monthly_budget = models.DecimalField(
-        **COST_DIGITS, default=Decimal("5.00"), help_text="USD per calendar month, all users."
+        **COST_DIGITS,
+        validators=[MinValueValidator(0)],
+        default=Decimal("5.00"),
+        help_text="USD per calendar month, all users.",
     )
     default_export_format = models.CharField(
         max_length=4, choices=ExportFormat.choices, default=ExportFormat.WAV

@@ -14,6 +14,16 @@ class ExportForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every bank the kit uses.",
     )
+    # Choices rather than free numbers: a rate or depth the unit cannot take is refused by name.
+    sample_rate = forms.TypedChoiceField(
+        label="Sample rate",
+        choices=[(48000, "48 kHz (the unit's own rate)"), (44100, "44.1 kHz")],
+        coerce=int,
+        initial=48000,
+    )
+    bit_depth = forms.TypedChoiceField(
+        choices=[(16, "16-bit (the unit's own depth)"), (24, "24-bit")], coerce=int, initial=16
+    )
 
     class Meta:
         model = Export
@@ -23,7 +33,6 @@ class ExportForm(forms.ModelForm):
         ]  # fmt: skip
         labels = {
             "project": "Also as an SP-404MK2 project (experimental)",
-            "sample_rate": "Sample rate",
             "mono": "Mono",
             "trim_silence": "Trim silence",
             "normalize": "Normalise",
@@ -43,14 +52,6 @@ class ExportForm(forms.ModelForm):
             "IMPORT/<kit> files, at 48 kHz / 16-bit and untrimmed. Generated projects have not "
             "been confirmed on a unit yet: back up the card and your projects first. Into a "
             "folder, choose the card's root.",
-        }
-        widgets = {
-            "sample_rate": forms.Select(
-                choices=[(48000, "48 kHz (the unit's own rate)"), (44100, "44.1 kHz")]
-            ),
-            "bit_depth": forms.Select(
-                choices=[(16, "16-bit (the unit's own depth)"), (24, "24-bit")]
-            ),
         }
 
     def __init__(self, *args, used_banks: str | None = None, **kwargs):

@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate
@@ -130,8 +131,12 @@ class ModelPrice(models.Model):
     """What one language model costs, per million tokens."""
 
     model = models.CharField(max_length=128, unique=True)
-    prompt_price_per_million = models.DecimalField(**COST_DIGITS, help_text="USD")
-    completion_price_per_million = models.DecimalField(**COST_DIGITS, help_text="USD")
+    prompt_price_per_million = models.DecimalField(
+        **COST_DIGITS, validators=[MinValueValidator(0)], help_text="USD"
+    )
+    completion_price_per_million = models.DecimalField(
+        **COST_DIGITS, validators=[MinValueValidator(0)], help_text="USD"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

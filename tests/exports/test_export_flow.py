@@ -110,6 +110,19 @@ def test_the_form_offers_only_the_banks_the_kit_uses(client_for, user, kit):
     assert "<legend>Banks</legend>" in page.content.decode()
 
 
+@pytest.mark.parametrize(("field", "value"), [("sample_rate", "96000"), ("bit_depth", "8")])
+def test_a_rate_or_depth_the_unit_cannot_take_is_refused_by_name(
+    client_for, user, kit, field, value
+):
+    data = {"kit": kit.pk, "name": kit.name, "format": "wav", "sample_rate": 48000, "bit_depth": 16,
+            "organisation": "kit", "destination": "zip", field: value}  # fmt: skip
+    response = client_for(user).post(reverse("exports:new"), data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors[field] == [f"Select a valid choice. {value} is not one of the available choices."]
+    assert not Export.objects.exists()
+
+
 def test_export_page_polls_until_done_then_offers_the_download(client_for, user, kit):
     client = client_for(user)
     export = start_export(client, kit)

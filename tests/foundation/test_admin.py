@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -140,3 +141,33 @@ def test_api_usage_admin_shows_costs_as_money(client_for, staff_user):
     assert "<td>0.000924 USD</td>" in text  # the by-model, by-day and by-operation rows
     assert "0.000308 USD" in text and "0.000616 USD" in text  # each call's row
     assert "0.0009240" not in text and "0.00030800" not in text
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: SitePreferences.load(), "monthly_budget"),
+        (lambda: SitePreferences.load(), "max_cost_per_request"),
+        (
+            lambda: ModelPrice(
+                model="m", prompt_price_per_million=1, completion_price_per_million=1
+            ),
+            "prompt_price_per_million",
+        ),
+        (
+            lambda: ModelPrice(
+                model="m", prompt_price_per_million=1, completion_price_per_million=1
+            ),
+            "completion_price_per_million",
+        ),
+    ],
+)
+def test_a_negative_cost_is_refused_in_words(make, field):
+    """Not "Constraint … is violated": the field says what it wants."""
+    row = make()
+    setattr(row, field, Decimal("-5"))
+    with pytest.raises(ValidationError) as refused:
+        row.full_clean()
+    assert refused.value.message_dict == {
+        field: ["Ensure this value is greater than or equal to 0."]
+    }
