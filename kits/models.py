@@ -123,11 +123,16 @@ class Kit(models.Model):
         return self._write_racing(write, IntegrityError)
 
     def fill_bank(self, bank: str, chosen: dict) -> list["KitPad"]:
-        """Put the chosen samples on a bank's pads ({pad number: (sample, pitch)}), all or none."""
+        """Put the chosen samples on a bank's empty pads ({pad number: (sample, pitch)}), all
+        or none. A pad filled since the choice was offered (another tab, the form sent
+        twice) keeps its sample."""
         with transaction.atomic():
+            Kit.objects.select_for_update().filter(pk=self.pk).first()
+            taken = set(self.pads.filter(bank=bank).values_list("pad_number", flat=True))
             return [
                 self.assign(bank, number, sample, pitch=pitch)
                 for number, (sample, pitch) in chosen.items()
+                if number not in taken
             ]
 
     def send_slices(self, bank: str, slices) -> list["KitPad"]:

@@ -105,9 +105,17 @@ def move(request, pk):
         return done(request, kit, posted_slot(request), error=first_error(form))
     data = form.cleaned_data
     target, source = (data["bank"], data["pad_number"]), (data["from_bank"], data["from_pad"])
-    kit.move_pad(*source, *target)
-    message = f"Moved pad {source[0]}{source[1]} to {target[0]}{target[1]}."
-    return done(request, kit, [target, source], message)
+    moved = kit.move_pad(*source, *target)
+    names = [f"{bank}{number}" for bank, number in (source, target)]
+    if not moved:
+        said = (
+            "Nothing moved." if source == target else f"Pad {names[0]} is empty: nothing to move."
+        )
+    else:
+        said = f"{'Moved pad {} to {}' if len(moved) == 1 else 'Swapped pads {} and {}'}.".format(
+            *names
+        )
+    return done(request, kit, [target, source], said)
 
 
 @require_POST
@@ -144,12 +152,18 @@ def fill(request, pk):
     if request.method == "POST":
         form = FillForm(request.POST, kit=kit)
         if form.is_valid():
+            chosen = form.chosen()
             try:
-                filled = kit.fill_bank(bank, form.chosen())
+                filled = kit.fill_bank(bank, chosen)
             except ValidationError as refusal:  # A sample went to the trash meanwhile.
                 messages.error(request, f"Nothing was saved: {' '.join(refusal.messages)}")
             else:
-                messages.success(request, f"Filled {len(filled)} pads of bank {bank}.")
+                if filled:
+                    messages.success(request, f"Filled {len(filled)} pads of bank {bank}.")
+                elif chosen:
+                    messages.info(request, f"Those pads of bank {bank} are filled already.")
+                else:
+                    messages.info(request, "No sample was kept, so no pad was filled.")
             return redirect(kit_url(kit, bank))
     proposal = suggest.fill_bank(kit, bank)
     context = {"kit": kit, "bank": bank, "proposal": proposal}

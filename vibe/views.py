@@ -13,6 +13,7 @@ from django_htmx.http import HTMX_STOP_POLLING
 
 from core.models import SitePreferences
 from library.models import Sample
+from vibe.budget import price_of
 from vibe.models import ApiUsage, VibeAnalysis, month_start
 from vibe.service import VibeError, endpoint_host, is_configured, precheck
 from vibe.tasks import queue_vibe
@@ -92,8 +93,15 @@ def usage(request):
         "configured": is_configured(),
         "endpoint": endpoint_host(),
         "free": settings.LLM_FREE,
+        "unpriced": [] if settings.LLM_FREE else unpriced_models(preferences),
     }
     return TemplateResponse(request, "vibe/usage.html", context)
+
+
+def unpriced_models(preferences) -> list[str]:
+    """The chosen models without a price, whose calls the budget check refuses."""
+    chosen = dict.fromkeys([preferences.vibe_model, preferences.batch_model])
+    return [model for model in chosen if price_of(model) is None]
 
 
 def daily_chart(rows) -> list[dict]:

@@ -249,9 +249,33 @@ def test_fill_bank_reviews_then_saves_only_what_was_kept(client_for, user, kit, 
     proposal = review.context["proposal"]
     assert proposal[13].sample.name == "Kick Punchy"
     kept = {"bank": "E", "pad_13": proposal[13].sample.pk, "pad_1": proposal[1].sample.pk}
-    response = client.post(reverse("kits:fill", args=[kit.pk]), kept)
-    assert response.status_code == 302
+    response = client.post(reverse("kits:fill", args=[kit.pk]), kept, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["Filled 2 pads of bank E."]
     assert set(kit.pads.values_list("bank", "pad_number")) == {("E", 13), ("E", 1)}
+    kit.pads.filter(pad_number=1).update(volume=64)
+    # Sent again (Back, then the button): the pads filled since keep their samples and settings.
+    again = client.post(reverse("kits:fill", args=[kit.pk]), kept, follow=True)
+    assert [str(m) for m in again.context["messages"]] == [
+        "Those pads of bank E are filled already."
+    ]
+    assert kit.pads.get(pad_number=1).volume == 64
+
+
+@pytest.mark.parametrize(
+    ("taken", "move", "said"),
+    [
+        ({1: "kick"}, ("A", 1, "A", 2), "Moved pad A1 to A2."),
+        ({1: "kick", 2: "snare"}, ("A", 1, "A", 2), "Swapped pads A1 and A2."),
+        ({}, ("A", 5, "A", 6), "Pad A5 is empty: nothing to move."),
+        ({1: "kick"}, ("A", 1, "A", 1), "Nothing moved."),
+    ],
+)
+def test_moving_a_pad_says_what_happened(client_for, user, kit, library, taken, move, said):
+    for number, name in taken.items():
+        kit.assign("A", number, library[name])
+    data = dict(zip(("from_bank", "from_pad", "bank", "pad_number"), move, strict=True))
+    response = client_for(user).post(reverse("kits:move", args=[kit.pk]), data, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [said]
 
 
 def test_propose_sets_tempo_and_key_from_loops(client_for, user, library):

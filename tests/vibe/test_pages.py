@@ -17,7 +17,7 @@ from library.tasks import analyze_sample
 from tests import audiogen
 from tests.files import write_audio
 from tests.vibe.conftest import API_KEY, BATCH_MODEL, MODEL
-from vibe.models import ApiUsage, VibeAnalysis
+from vibe.models import ApiUsage, ModelPrice, VibeAnalysis
 
 pytestmark = pytest.mark.django_db
 
@@ -233,6 +233,15 @@ def test_usage_page_shows_other_users_spending_only_to_staff(vibe_on, client_for
     assert response.status_code == 200
     assert list(response.context["by_user"]) == []
     assert "$0.10000000" in response.content.decode()
+
+
+def test_usage_page_warns_of_a_chosen_model_without_a_price(vibe_on, client_for, staff_user):
+    page = client_for(staff_user).get(reverse("vibe:usage")).content.decode()
+    assert "has no price" not in page
+    ModelPrice.objects.filter(model=BATCH_MODEL).delete()
+    page = client_for(staff_user).get(reverse("vibe:usage")).content.decode()
+    assert f"{BATCH_MODEL} has no price, so its calls are refused" in page
+    assert MODEL + " has no price" not in page
 
 
 def test_usage_page_says_when_vibe_analysis_is_off(vibe_off, client_for, user):
