@@ -6,12 +6,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from library.analysis import categories, features, kind, loudness, naming, pitch, tonality
+from library.analysis import (
+    categories,
+    features,
+    kind,
+    loudness,
+    naming,
+    pitch,
+    spectral,
+    tonality,
+)
 from library.analysis.decoding import ANALYSIS_RATE, DecodedAudio, analysis_signal, load_audio
 from library.analysis.measure import Measurements, measure
 
 # Bumped whenever a change makes earlier results incomparable (feature vector, categories);
 # `manage.py analyze --outdated` re-analyses what an older version measured.
+# 13: a sub note under the chroma's band (a clean sine 808 below G1) gets its note;
 # 12: a tonal loop's tempo slows to where its chords change on the bar lines, a
 # note whose own harmonics make three pitch classes gets its note;
 # 11: soft hits on a tempo's grid count towards a loop, MFCCs that do not move
@@ -20,7 +30,7 @@ from library.analysis.measure import Measurements, measure
 # from the square roots of their evidence;
 # 9: networks and a linear model vote on categories;
 # 8: loops of whole bars, fills; 7: octaves kept in range; 6: learned keys.
-ANALYSIS_VERSION = 12
+ANALYSIS_VERSION = 13
 DEFAULT_TEMPO_RANGE = (70.0, 180.0)
 CHORD_PITCH_CLASSES = 3
 # Descriptors come from the first ten minutes: enough for any sample, and it
@@ -195,6 +205,11 @@ def _pitch(signal, sound: Measurements, kind_found: str, category: str) -> pitch
         return None
     found = pitch.estimate(signal, ANALYSIS_RATE)
     if found is None or sound.pitch_classes < CHORD_PITCH_CLASSES:
+        return found
+    # A note under the chroma's band (below G1: a sub 808) leaves the band only its
+    # window's leakage and noise, read as many pitch classes; when most of the sound
+    # lies under the band, nothing above it makes a chord of the note.
+    if found.hz < spectral.CHROMA_LOW_HZ and sound.chroma_band_share < 0.5:
         return found
     # Three pitch classes or more: a chord (a stab, a progression over a bass),
     # which has a key, where somewhere a class sounds that none of the note's low

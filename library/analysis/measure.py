@@ -39,6 +39,7 @@ class Measurements:
     upper_harmonic_ratio: float
     pitch_classes: int
     bursts: int
+    chroma_band_share: float  # Of the active energy, the share in the chroma's band (50 Hz up).
     timbre: np.ndarray | None = None  # The classifier's vector: see timbre.TIMBRE_NAMES.
 
     @property
@@ -83,6 +84,7 @@ def measure(signal: np.ndarray, sample_rate: int) -> Measurements:
         upper_harmonic_ratio=spectral.harmonic_ratio(spec, tonal, low_hz=UPPER_BAND_HZ),
         pitch_classes=count_pitch_classes(chroma.overall) if harmonic >= MIN_PITCHED_SHARE else 0,
         bursts=count_bursts(bright, sample_rate),
+        chroma_band_share=spectral.share_above(spec, spectral.CHROMA_LOW_HZ),
     )
     return dataclasses.replace(sound, timbre=timbre.describe(sound, spec, mel, tonal, bright))
 

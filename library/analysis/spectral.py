@@ -103,6 +103,13 @@ def band_shares(spec: Spectrogram) -> np.ndarray:
     return np.array([part.sum() / total for part in np.split(summed, index)])
 
 
+def share_above(spec: Spectrogram, hz: float) -> float:
+    """Share of the active energy at or above ``hz``."""
+    summed = spec.active_power.sum(axis=0)
+    total = summed.sum()
+    return float(summed[spec.freqs >= hz].sum() / total) if total > 0 else 0.0
+
+
 def mel_frequencies(sample_rate: int, n_mels: int = N_MELS) -> np.ndarray:
     """Centre frequencies (Hz) of the mel bands of ``mel_filterbank``."""
     return librosa.mel_frequencies(n_mels + 2, fmax=sample_rate / 2, htk=True)[1:-1]

@@ -61,6 +61,15 @@ def test_a_one_shot_note_gets_a_pitch_instead_of_a_key(tmp_path):
     assert abs(result.pitch_cents) <= 10 and result.key is None
 
 
+@pytest.mark.parametrize("midi", [24, 26, 29, 30])
+def test_a_clean_sine_808_under_the_chroma_band_gets_its_note(tmp_path, midi):
+    """C1-F#1 without harmonics: nothing of the note sounds where pitch classes are read."""
+    audio = audiogen.note(midi, 1.2, SR, ring=0.5, harmonics=1)
+    result = analyze(audiogen.write(tmp_path / f"sub {midi}.wav", audio, SR))
+    assert (result.kind, result.pitch_midi, result.key) == ("one-shot", midi, None)
+    assert abs(result.pitch_cents) <= 10
+
+
 @pytest.mark.parametrize("midi", [48, 60, 67])
 def test_a_note_whose_third_and_fifth_harmonics_ring_loud_gets_a_pitch_not_a_key(tmp_path, midi):
     audio = audiogen.bright_note(midi, 1.5, SR)
