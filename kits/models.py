@@ -17,7 +17,6 @@ from core.sp404mk2 import (
     is_pad,
 )
 from kits import rules
-from library.music import scale_pitch_classes
 from library.models.samples import (
     KEY_AND_SCALE_TOGETHER,
     KEY_CHOICES,
@@ -25,6 +24,7 @@ from library.models.samples import (
     TEMPO_RANGE,
     null_or_between,
 )
+from library.music import scale_pitch_classes
 
 NAME_LENGTH = 100
 MAX_CHOP_MARKS = 16  # per pad in an SP-404MK2 project
@@ -291,9 +291,14 @@ class Kit(models.Model):
         key, scale = rules.propose_key((key, scale) for _bpm, key, scale in values)
         if tempo and self.tempo_bpm and abs(float(self.tempo_bpm) - tempo) < 0.05:
             tempo = None
-        if key and self.key and self.scale:
-            if scale_pitch_classes(key, scale) == scale_pitch_classes(self.key, self.scale):
-                key, scale = "", ""
+        same_notes = (
+            key
+            and self.key
+            and self.scale
+            and (scale_pitch_classes(key, scale) == scale_pitch_classes(self.key, self.scale))
+        )
+        if same_notes:
+            key, scale = "", ""
         return tempo, key, scale
 
     def adopt_proposal(self) -> bool:
