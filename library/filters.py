@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from library.forms import MAX_ID
-from library.models import Sample, SampleTag
+from library.models import Sample, SampleTag, Tag
 from library.models.samples import CATEGORY_CHOICES, KEY_CHOICES, SCALE_CHOICES
 from library.music import compatible_keys
 from library.search import BestMatch, search
@@ -336,5 +336,5 @@ def stored_spelling(folder: str, samples) -> str | None:
 
 def tag_filter(name: str) -> Q:
     """Samples carrying the tag, found through the tag rather than by scanning samples."""
-    tagged = SampleTag.objects.filter(tag__name__iexact=name).values("sample_id")
+    tagged = SampleTag.objects.filter(tag__in=Tag.objects.named(name)).values("sample_id")
     return Q(pk__in=tagged)

@@ -112,7 +112,7 @@ def add_tag(request, pk):
     form = TagForm(request.POST)
     if form.is_valid():
         name = form.cleaned_data["name"]
-        if already := sample.tags.filter(name__iexact=Tag.clean_name(name)).first():
+        if already := sample.tags.named(Tag.clean_name(name)).first():
             note = f"Already tagged “{already.name}”."
             form.add_error("name", note)
             if not request.htmx:

@@ -150,7 +150,7 @@ class SampleQuerySet(OwnedQuerySet):
             return 0
         with transaction.atomic():
             selected = list(self)
-            tagged = SampleTag.objects.filter(sample__in=selected, tag__name__iexact=name)
+            tagged = SampleTag.objects.filter(sample__in=selected, tag__in=Tag.objects.named(name))
             before = tagged.count()
             for sample in selected:
                 sample.add_tag(name)
@@ -161,7 +161,8 @@ class SampleQuerySet(OwnedQuerySet):
         if not Tag.clean_name(name):
             return 0
         with transaction.atomic():
-            links = list(SampleTag.objects.filter(sample__in=list(self), tag__name__iexact=name))
+            named = Tag.objects.named(name)
+            links = list(SampleTag.objects.filter(sample__in=list(self), tag__in=named))
             for link in links:
                 link.delete()
         return len(links)
@@ -587,7 +588,7 @@ class Sample(models.Model):
     def add_tag(self, name: str, source: str = "user") -> "Tag":
         """Put a tag on the sample, creating the user's tag on first use (case-insensitively)."""
         name = Tag.clean_name(name)
-        tag = Tag.objects.filter(owner_id=self.owner_id, name__iexact=name).first()
+        tag = Tag.objects.filter(owner_id=self.owner_id).named(name).first()
         if tag is None:
             tag = Tag.objects.create(owner_id=self.owner_id, name=name)
         SampleTag.objects.get_or_create(sample=self, tag=tag, defaults={"source": source})
@@ -764,6 +765,20 @@ class TagCategory(models.TextChoices):
     TEXTURE = "texture", "Texture"
 
 
+class TagQuerySet(models.QuerySet):
+    def named(self, name: str) -> "TagQuerySet":
+        """The tags called ``name``, ignoring case in any alphabet.
+
+        SQLite's LIKE and LOWER fold A-Z only, so "Über" would miss "über" there;
+        a name beyond ASCII is compared in Python, over the tags this queryset holds.
+        """
+        if name.isascii():
+            return self.filter(name__iexact=name)
+        folded = name.casefold()
+        same = [pk for pk, other in self.values_list("pk", "name") if other.casefold() == folded]
+        return self.filter(pk__in=same)
+
+
 class Tag(models.Model):
     """A label a user puts on samples; names are unique per user, ignoring case."""
 
@@ -775,6 +790,8 @@ class Tag(models.Model):
     name = models.CharField(max_length=64)
     category = models.CharField(max_length=12, choices=Category.choices, default=Category.GENERAL)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -802,7 +819,7 @@ class Tag(models.Model):
         Returns the tag that carries the name afterwards.
         """
         name = Tag.clean_name(name)
-        others = Tag.objects.filter(owner_id=self.owner_id, name__iexact=name).exclude(pk=self.pk)
+        others = Tag.objects.filter(owner_id=self.owner_id).named(name).exclude(pk=self.pk)
         existing = others.first()
         if existing is not None:
             self.merge_into(existing)

@@ -105,6 +105,22 @@ def test_tags_are_added_and_removed_inline_with_htmx(client_for, user, make_samp
     assert not SampleTag.objects.exists()
 
 
+def test_tag_names_ignore_case_beyond_a_to_z(client_for, user, make_sample):
+    first, second, untagged = make_sample(user), make_sample(user), make_sample(user)
+    first.add_tag("Über Dusty")
+    second.add_tag("über dusty")
+    assert Tag.objects.get().name == "Über Dusty"
+    client = client_for(user)
+    page = client.get(reverse("library:index"), {"tag": "ÜBER DUSTY"}).content.decode()
+    assert first.name in page and second.name in page and untagged.name not in page
+    client.post(reverse("library:add_tag", args=[first.pk]), {"name": "ÉTÉ"})
+    Tag.objects.get(name="ÉTÉ").rename("été")  # Only its spelling changes.
+    assert Tag.objects.filter(name="été").count() == 1
+    bulk = {"action": "untag", "value": "über DUSTY", "samples": [first.pk, second.pk]}
+    client.post(reverse("library:bulk"), bulk)
+    assert not SampleTag.objects.filter(tag__name="Über Dusty").exists()
+
+
 def test_tag_without_javascript_redirects_back(client_for, user, make_sample):
     sample = make_sample(user)
     response = client_for(user).post(reverse("library:add_tag", args=[sample.pk]), {"name": "warm"})
