@@ -119,6 +119,8 @@ def add_tag(request, pk):
                 messages.info(request, note)
         else:
             sample.add_tag(name)
+    elif not request.htmx:
+        messages.error(request, f"The tag was not added: {form.errors['name'][0]}")
     return tags_response(request, sample, form)
 
 

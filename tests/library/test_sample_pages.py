@@ -128,6 +128,18 @@ def test_tag_without_javascript_redirects_back(client_for, user, make_sample):
     assert sample.tags.get().name == "warm"
 
 
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("a\x00b", "Null characters are not allowed."), ("   ", "This field is required.")],
+)
+def test_a_refused_tag_without_javascript_says_why(client_for, user, make_sample, name, said):
+    sample = make_sample(user)
+    url = reverse("library:add_tag", args=[sample.pk])
+    response = client_for(user).post(url, {"name": name}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [f"The tag was not added: {said}"]
+    assert not sample.tags.exists()
+
+
 def test_favourite_and_rating(client_for, user, make_sample):
     sample = make_sample(user)
     client = client_for(user)
