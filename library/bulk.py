@@ -65,26 +65,28 @@ def with_value(action):
     return handler
 
 
+def tagging(request, value, change, verb: str, done: str, unchanged: str) -> None:
+    """Run ``change(value)`` on the selection and say how many samples it changed."""
+    if not value:
+        messages.error(request, f"Nothing was changed: type the tag to {verb}.")
+    elif changed := change(value):
+        counted(request, done, changed)
+    else:
+        messages.info(request, unchanged)
+
+
 @register("tag", "Add tag")
 @with_value
 def tag(request, samples, value):
-    if not value:
-        messages.error(request, "Nothing was changed: type the tag to add.")
-    elif changed := samples.add_tag(value):
-        counted(request, f"Tagged “{value}”:", changed)
-    else:
-        messages.info(request, f"Every selected sample already has the tag “{value}”.")
+    already = f"Every selected sample already has the tag “{value}”."
+    tagging(request, value, samples.add_tag, "add", f"Tagged “{value}”:", already)
 
 
 @register("untag", "Remove tag")
 @with_value
 def untag(request, samples, value):
-    if not value:
-        messages.error(request, "Nothing was changed: type the tag to remove.")
-    elif changed := samples.remove_tag(value):
-        counted(request, f"Took “{value}” off", changed)
-    else:
-        messages.info(request, f"None of the selected samples has the tag “{value}”.")
+    missing = f"None of the selected samples has the tag “{value}”."
+    tagging(request, value, samples.remove_tag, "remove", f"Took “{value}” off", missing)
 
 
 @register("genre", "Set genre")
