@@ -142,7 +142,7 @@ class SampleQuerySet(OwnedQuerySet):
         return samples
 
     # Bulk operations: one transaction each, sample by sample so that every
-    # sample's search document follows; each returns how many samples it touched.
+    # sample's search document follows; each returns how many samples it changed.
 
     def add_tag(self, name: str) -> int:
         """Tag the samples; returns how many had not had the tag."""
@@ -150,11 +150,15 @@ class SampleQuerySet(OwnedQuerySet):
             return 0
         with transaction.atomic():
             selected = list(self)
-            tagged = SampleTag.objects.filter(sample__in=selected, tag__in=Tag.objects.named(name))
-            before = tagged.count()
+
+            def tagged() -> int:  # Asked again after: a new tag's name finds it only then.
+                named = Tag.objects.named(name)
+                return SampleTag.objects.filter(sample__in=selected, tag__in=named).count()
+
+            before = tagged()
             for sample in selected:
                 sample.add_tag(name)
-            return tagged.count() - before
+            return tagged() - before
 
     def remove_tag(self, name: str) -> int:
         """Take the tag off the samples; returns how many had it."""

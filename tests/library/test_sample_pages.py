@@ -290,7 +290,9 @@ def test_bulk_tagging_says_what_changed(client_for, user, make_sample):
         "None of the selected samples has the tag “dusty”."
     ]
     assert said("untag", "CRATE", [first, second]) == ["Took “CRATE” off 2 samples."]
-    assert not SampleTag.objects.exists()
+    assert said("tag", "Über", [first, second]) == ["Tagged “Über”: 2 samples."]
+    assert said("untag", "über", [first]) == ["Took “über” off 1 sample."]
+    assert list(SampleTag.objects.values_list("sample", flat=True)) == [second.pk]
 
 
 def test_bulk_ignores_other_users_samples(client_for, user, other_user, make_sample):
