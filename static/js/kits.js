@@ -10,6 +10,8 @@
   const canEdit = root.dataset.canEdit === "true";
   const status = document.getElementById("kit-status");
   let selected = null; // {id, name} of the sample waiting for a pad
+  let clearing = null; // the pad ("A5") a first Delete asked to clear
+  const CLEAR_SECONDS = 4;
 
   function say(message) {
     if (status) status.textContent = message;
@@ -98,7 +100,18 @@
     const pad = padOf(event.target.closest && event.target.closest(".pad-hit"));
     if (pad && canEdit && pad.classList.contains("filled") && (event.key === "Delete" || event.key === "Backspace")) {
       event.preventDefault();
-      clear(pad);
+      // A pad's options go with its sample: one press asks, a second within a few seconds clears.
+      const name = `${pad.dataset.bank}${pad.dataset.pad}`;
+      if (clearing === name) {
+        clearing = null;
+        clear(pad);
+        return;
+      }
+      clearing = name;
+      say(`Press ${event.key} again to clear pad ${name} and its settings.`);
+      setTimeout(() => {
+        if (clearing === name) clearing = null;
+      }, CLEAR_SECONDS * 1000);
     }
   });
 

@@ -132,6 +132,18 @@ def test_pad_editor_sets_options_and_clears(page, kit_page):
     page.wait_for_timeout(300)
     pad = kit.pads.get()
     assert (pad.volume, pad.reverse) == (90, True)
+    # Delete on a focused pad asks first; a second press clears it.
+    page.focus("#pad-A-13 .pad-hit")
+    page.keyboard.press("Delete")
+    assert "again to clear pad A13" in page.locator("#kit-status").inner_text()
+    page.wait_for_timeout(300)
+    assert kit.pads.exists()
+    page.keyboard.press("Delete")
+    page.wait_for_selector("#pad-A-13.empty")
+    assert not kit.pads.exists()
+    drag_sample(page, "Kick Deep", "pad-A-13")
+    page.click("#pad-A-13 .pad-hit")
+    page.wait_for_selector("#pad-editor h2:has-text('Pad A13')")
     page.click("#pad-editor button:has-text('Clear pad')")
     page.wait_for_selector("#pad-A-13.empty")
     assert page.locator("#pad-editor .suggestions li", has_text="Kick Deep").count() == 1
